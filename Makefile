@@ -1,0 +1,140 @@
+# nyckel — one Makefile for the daemon, the clients, the tests and the demo.
+# `make demo` and `make check` install what is missing (Debian packages),
+# build and run; see README.md.
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+SAN     ?=
+OPT     ?= -O2 -g
+V       ?=
+
+ifeq ($(V),)
+Q := @
+else
+Q :=
+endif
+
+# Debian packages the build, the tests and the demo need.
+DEB_PKGS := libzmq3-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev \
+            lmdb-utils pkg-config libcmocka-dev libjansson-dev libcsv-dev
+PKGS     := libzmq lmdb libprotobuf-c jansson
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wpointer-arith -Wwrite-strings -Wformat=2 \
+        -Wvla -fno-common
+CFLAGS_ALL := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) \
+        $(WARN) -MMD -MP -Idaemon -Iinclude -I$(BUILD)/gen \
+        $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
+LDLIBS_ALL := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm $(LDLIBS)
+
+ifeq ($(SAN),1)
+CFLAGS_ALL += -fsanitize=address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=all
+LDFLAGS    += -fsanitize=address,undefined
+endif
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
+CFLAGS_ALL += -DNYCKEL_VERSION=\"$(VERSION)\"
+
+GEN_C   := $(BUILD)/gen/nyckel.pb-c.c
+GEN_H   := $(BUILD)/gen/nyckel.pb-c.h
+GEN_O   := $(BUILD)/obj/gen/nyckel.pb-c.o
+
+DAEMON_SRCS := $(wildcard daemon/*.c)
+DAEMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(DAEMON_SRCS))
+CORE_OBJS   := $(filter-out $(BUILD)/obj/daemon/main.o,$(DAEMON_OBJS)) $(GEN_O)
+
+LIB_SRCS := $(wildcard clients/lib/*.c)
+LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) $(GEN_O)
+
+CLIENT_SRCS := $(wildcard clients/nyckel-*.c)
+CLIENTS     := $(patsubst clients/%.c,$(BUILD)/%,$(CLIENT_SRCS))
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+IT_TOOL_SRCS := $(wildcard tests/it/*.c)
+IT_TOOLS     := $(patsubst tests/it/%.c,$(BUILD)/tests/%,$(IT_TOOL_SRCS))
+
+PROGRAMS := $(BUILD)/nyckeld $(CLIENTS)
+
+.PHONY: all deps check test unit it demo install clean format bench
+all: $(PROGRAMS)
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" \
+	    || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+$(GEN_C) $(GEN_H): proto/nyckel.proto
+	@mkdir -p $(BUILD)/gen
+	$(Q)protoc-c --proto_path=proto --c_out=$(BUILD)/gen $<
+
+$(BUILD)/obj/%.o: %.c | $(GEN_H)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+# Generated code is not ours to warn about beyond the basics.
+$(GEN_O): $(GEN_C)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(filter-out -Wmissing-prototypes -Wshadow,$(CFLAGS_ALL)) -c -o $@ $<
+
+$(BUILD)/libnyckeld.a: $(CORE_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libnyckel.a: $(LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/nyckeld: $(BUILD)/obj/daemon/main.o $(BUILD)/libnyckeld.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/nyckel-%: $(BUILD)/obj/clients/nyckel-%.o $(BUILD)/libnyckel.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libnyckeld.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) -lcmocka
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/it/%.o $(BUILD)/libnyckel.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# Build and run every test once in $(BUILD).
+test: deps $(PROGRAMS) $(UNIT_BINS) $(IT_TOOLS)
+	$(Q)BUILD=$(BUILD) tests/run.sh $(UNIT_BINS)
+
+# Everything twice: a normal build and an ASan+UBSan build.
+check: deps
+	$(Q)$(MAKE) --no-print-directory test
+	$(Q)$(MAKE) --no-print-directory test BUILD=build/san SAN=1 OPT="-O1 -g"
+
+demo: deps all
+	$(Q)BUILD=$(BUILD) KEEP=$(KEEP) tests/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include \
+	           $(DESTDIR)$(PREFIX)/lib
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 include/nyckel.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 $(BUILD)/libnyckel.a $(DESTDIR)$(PREFIX)/lib/
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 0644 systemd/nyckeld.service $(DESTDIR)$(PREFIX)/lib/systemd/system/
+
+clean:
+	rm -rf build
+
+format:
+	clang-format -i daemon/*.c daemon/*.h clients/*.c clients/lib/*.c \
+	    clients/lib/*.h include/*.h tests/unit/*.c tests/it/*.c
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
