@@ -83,6 +83,7 @@ struct codec_dim {
 struct codec_metric {
     const char *id;             /* "households" */
     const char *label;          /* NULL: not sent */
+    const char *unit;           /* "kr", "count", "ratio", "share", "months", "days" */
     int is_null;                /* nonzero: value absent on the wire */
     double value;               /* money already in kronor */
 };
@@ -95,10 +96,12 @@ struct codec_slice {
     const struct codec_dim *dims;
     size_t n_metrics;
     const struct codec_metric *metrics;
+    uint64_t seq;               /* this slice's last update, 0 = never */
 };
 
 /* Encoders return 0 and a malloc'd buffer in *buf (free()), or -ENOMEM. */
 int codec_ack_encode(const struct codec_ack *a, uint8_t **buf, size_t *len);
+/* s->seq is the slice's previous update (sent as prev_seq). */
 int codec_update_encode(uint64_t seq, const char *as_of,
                         const struct codec_slice *s, uint8_t **buf,
                         size_t *len);
