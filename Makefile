@@ -101,6 +101,11 @@ $(BUILD)/nyckel-%: $(BUILD)/obj/clients/nyckel-%.o $(BUILD)/libnyckel.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
+# tests/unit/test_lib_*.c test the client library, the others the daemon core.
+$(BUILD)/tests/test_lib_%: $(BUILD)/obj/tests/unit/test_lib_%.o $(BUILD)/libnyckel.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) -lcmocka
+
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libnyckeld.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) -lcmocka
