@@ -18,7 +18,7 @@ endif
 
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS := libzmq3-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev \
-            lmdb-utils pkg-config libcmocka-dev libjansson-dev libcsv-dev
+            lmdb-utils pkg-config libcmocka-dev libjansson-dev libcsv-dev jq
 PKGS     := libzmq lmdb libprotobuf-c jansson
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \

@@ -18,7 +18,7 @@
 #define PERIOD_YEAR_MIN 1900        /* dates outside are rejected */
 #define PERIOD_YEAR_MAX 2199
 #define PERIOD_ID_MAX 16            /* longest id "2014-08-YTD" + NUL, rounded */
-#define PERIOD_CONTAINING_MAX 32    /* periods that contain one month: 29 */
+#define PERIOD_CONTAINING_MAX 32    /* periods that contain one month: <= 29 */
 #define PERIOD_EINVAL (-1001)       /* unparseable or out of range */
 
 /* Day number: days since 1970-01-01 (negative before). */
@@ -76,7 +76,7 @@ struct period period_of(enum period_kind k, int32_t month);
 /* Every period that contains month m: its month, tertial, quarter,
  * half, year; the YTD periods ending at m..december; the R12 periods
  * ending at m..m+11. Writes them to out (cap >= PERIOD_CONTAINING_MAX)
- * and returns the count (29). */
+ * and returns the count (at most 29: 5 + 13 - month of year + 12). */
 size_t period_containing(int32_t month, struct period *out, size_t cap);
 
 int period_months(const struct period *p);          /* months in it */

@@ -1,0 +1,300 @@
+/*
+ * agg_eb.c — domain eb, ekonomiskt bistånd (DESIGN §4).
+ *
+ * Cells: one per (municipality, period, slice) for every period kind,
+ * slices total, unit=U, age_band=B (age of the household's head at the
+ * period's start) and category=C (paid only). Counters:
+ *
+ *   EB_PAID            Σ amount_ore of payments for months in the period
+ *   EB_PAID_TEMP       the same for category tillfalligt_boende
+ *   EB_HOUSEHOLDS      distinct households with net paid > 0 in some month
+ *   EB_HOUSEHOLD_MONTHS Σ over months of households with net paid > 0
+ *   EB_LONG_TERM       (R12 cells) households with >= 10 such months
+ *
+ * Distinct counts come from member records, one per (household, raw
+ * slice) where a raw slice is total, unit=U or by=Y (head's birth year,
+ * so the age band can follow each period's start): the household's net
+ * paid per month. A payment moves one month's net; only when that
+ * month's "net > 0" bit flips do the distinct counters of the 29 periods
+ * containing the month change, decided from the member's months within
+ * eleven months either side. Long-term figures of a period are those of
+ * the R12 window ending at its last (or as-of) month.
+ */
+#include "agg_eb.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "period.h"
+#include "xalloc.h"
+
+enum {
+    EB_PAID,
+    EB_PAID_TEMP,
+    EB_HOUSEHOLDS,
+    EB_HOUSEHOLD_MONTHS,
+    EB_LONG_TERM,
+    EB_COUNTERS
+};
+
+#define EB_LONG_TERM_MONTHS 10
+#define EB_WINDOW 11    /* periods containing m lie within m-11..m+11 */
+
+/* One month of a member record. */
+struct eb_month {
+    int32_t month;      /* month index */
+    int32_t pad;        /* zero */
+    int64_t net_ore;    /* net paid that month, never 0 in a record */
+};
+
+enum eb_raw { EB_RAW_TOTAL, EB_RAW_UNIT, EB_RAW_BY, EB_RAW_COUNT };
+
+/* The logical slice of raw slice r of payment p in period per. */
+static void eb_slice(char *out, enum eb_raw r, const struct event *e,
+                     const struct period *per)
+{
+    switch (r) {
+    case EB_RAW_TOTAL:
+        snprintf(out, CELL_SLICE_MAX, "%s", CELL_TOTAL);
+        break;
+    case EB_RAW_UNIT:
+        snprintf(out, CELL_SLICE_MAX, "unit=%s", e->unit);
+        break;
+    default:
+        snprintf(out, CELL_SLICE_MAX, "age_band=%s",
+                 cell_age_band(e->u.payment.head_birth_year,
+                               period_month_year(per->first_month)));
+        break;
+    }
+}
+
+static void eb_raw_slice(char *out, enum eb_raw r, const struct event *e)
+{
+    switch (r) {
+    case EB_RAW_TOTAL:
+        snprintf(out, CELL_SLICE_MAX, "%s", CELL_TOTAL);
+        break;
+    case EB_RAW_UNIT:
+        snprintf(out, CELL_SLICE_MAX, "unit=%s", e->unit);
+        break;
+    default:
+        snprintf(out, CELL_SLICE_MAX, "by=%d", e->u.payment.head_birth_year);
+        break;
+    }
+}
+
+/* Bit i of the result: month m - EB_WINDOW + i has net > 0. */
+static uint32_t eb_window_mask(const struct eb_month *ms, size_t n, int32_t m)
+{
+    uint32_t mask = 0;
+    for (size_t i = 0; i < n; i++) {
+        int32_t d = ms[i].month - (m - EB_WINDOW);
+        if (d >= 0 && d <= 2 * EB_WINDOW && ms[i].net_ore > 0)
+            mask |= 1u << d;
+    }
+    return mask;
+}
+
+/* The bits of per's months in a window mask around m. */
+static uint32_t eb_period_bits(const struct period *per, int32_t m)
+{
+    uint32_t bits = 0;
+    for (int32_t x = per->first_month; x <= per->last_month; x++) {
+        int32_t d = x - (m - EB_WINDOW);
+        if (d >= 0 && d <= 2 * EB_WINDOW)
+            bits |= 1u << d;
+    }
+    return bits;
+}
+
+/*
+ * Move the member record of (raw slice, household) by delta in month m.
+ * Returns the window masks before and after in *before / *after.
+ */
+static int eb_member_move(struct cellmap *cm, const char *key, int32_t m,
+                          int64_t delta, uint32_t *before, uint32_t *after)
+{
+    const void *val;
+    size_t len;
+    int rc = cellmap_get(cm, CELLMAP_MEMBERS, key, &val, &len);
+    if (rc)
+        return rc;
+    if (len % sizeof(struct eb_month))
+        return -EPROTO;
+    size_t n = len / sizeof(struct eb_month);
+    struct eb_month *ms = xmalloc((n + 1) * sizeof(*ms));
+    if (n)
+        memcpy(ms, val, len);
+    *before = eb_window_mask(ms, n, m);
+
+    size_t i = 0;
+    while (i < n && ms[i].month < m)
+        i++;
+    if (i < n && ms[i].month == m) {
+        ms[i].net_ore += delta;
+        if (ms[i].net_ore == 0) {
+            memmove(&ms[i], &ms[i + 1], (n - i - 1) * sizeof(*ms));
+            n--;
+        }
+    } else if (delta != 0) {
+        memmove(&ms[i + 1], &ms[i], (n - i) * sizeof(*ms));
+        ms[i] = (struct eb_month){.month = m, .net_ore = delta};
+        n++;
+    }
+    *after = eb_window_mask(ms, n, m);
+    rc = cellmap_put(cm, CELLMAP_MEMBERS, key, ms, n * sizeof(*ms));
+    free(ms);
+    return rc;
+}
+
+static int eb_apply(struct cellmap *cm, const struct event *e, int sign)
+{
+    if (e->kind != EVENT_PAYMENT)
+        return 0;
+    const struct payment *pay = &e->u.payment;
+    int64_t delta = sign * pay->amount_ore;
+    int32_t m = pay->month;
+    struct period pers[PERIOD_CONTAINING_MAX];
+    size_t n_pers = period_containing(m, pers, PERIOD_CONTAINING_MAX);
+    char key[CELL_KEY_MAX], slice[CELL_SLICE_MAX], raw[CELL_SLICE_MAX];
+    int rc;
+
+    for (enum eb_raw r = 0; r < EB_RAW_COUNT; r++) {
+        eb_raw_slice(raw, r, e);
+        if (snprintf(key, sizeof(key), "%s/eb/%s/%s", e->municipality, raw,
+                     pay->household) >= (int)sizeof(key))
+            return -ENAMETOOLONG;
+        uint32_t before, after;
+        rc = eb_member_move(cm, key, m, delta, &before, &after);
+        if (rc)
+            return rc;
+        for (size_t i = 0; i < n_pers; i++) {
+            int64_t d[EB_COUNTERS] = {0};
+            d[EB_PAID] = delta;
+            if (pay->category == CAT_TILLFALLIGT_BOENDE)
+                d[EB_PAID_TEMP] = delta;
+            if (before != after) {
+                uint32_t bits = eb_period_bits(&pers[i], m);
+                d[EB_HOUSEHOLDS] = ((after & bits) != 0) -
+                                   ((before & bits) != 0);
+                d[EB_HOUSEHOLD_MONTHS] = __builtin_popcount(after & bits) -
+                                         __builtin_popcount(before & bits);
+                if (pers[i].kind == PERIOD_R12)
+                    d[EB_LONG_TERM] =
+                        (__builtin_popcount(after & bits) >=
+                         EB_LONG_TERM_MONTHS) -
+                        (__builtin_popcount(before & bits) >=
+                         EB_LONG_TERM_MONTHS);
+            }
+            eb_slice(slice, r, e, &pers[i]);
+            if ((rc = cell_key(key, e->municipality, "eb", &pers[i], slice)) ||
+                (rc = cell_add(cm, key, d, EB_COUNTERS)))
+                return rc;
+        }
+    }
+    /* category slices keep only the paid amounts */
+    snprintf(slice, sizeof(slice), "category=%s",
+             event_enum_name(ENUM_CATEGORY, pay->category));
+    for (size_t i = 0; i < n_pers; i++) {
+        int64_t d[EB_COUNTERS] = {0};
+        d[EB_PAID] = delta;
+        if (pay->category == CAT_TILLFALLIGT_BOENDE)
+            d[EB_PAID_TEMP] = delta;
+        if ((rc = cell_key(key, e->municipality, "eb", &pers[i], slice)) ||
+            (rc = cell_add(cm, key, d, EB_COUNTERS)))
+            return rc;
+    }
+    return 0;
+}
+
+static void eb_set(struct metric *out, size_t *n, const char *id,
+                   const char *label, const char *unit, double num,
+                   double den, bool ratio)
+{
+    struct metric *x = &out[(*n)++];
+    x->id = id;
+    x->label = label;
+    x->unit = unit;
+    x->is_null = ratio && den == 0;
+    x->value = x->is_null ? 0 : (ratio ? num / den : num);
+}
+
+static int eb_metrics(struct cellmap *cm, const struct cell_key_parts *k,
+                      int32_t as_of, struct metric *out, size_t *n)
+{
+    int64_t c[EB_COUNTERS], w[EB_COUNTERS];
+    char key[CELL_KEY_MAX];
+    int rc;
+    const struct period *p = &k->period;
+    struct period win = period_of(PERIOD_R12, period_last_month_as_of(p, as_of));
+
+    if ((rc = cell_key(key, k->muni, "eb", p, k->slice)) ||
+        (rc = cell_read(cm, key, c, EB_COUNTERS)) ||
+        (rc = cell_key(key, k->muni, "eb", &win, k->slice)) ||
+        (rc = cell_read(cm, key, w, EB_COUNTERS)))
+        return rc;
+
+    double paid_kr = (double)c[EB_PAID] / 100.0;
+    double hh = (double)c[EB_HOUSEHOLDS];
+    double hm = (double)c[EB_HOUSEHOLD_MONTHS];
+    double months = period_elapsed_months(p, as_of);
+    *n = 0;
+    eb_set(out, n, "paid", "utbetalt bistånd", "kr", paid_kr, 1, false);
+    eb_set(out, n, "households", "biståndshushåll", "count", hh, 1, false);
+    eb_set(out, n, "household_months", "biståndsmånader", "count", hm, 1,
+           false);
+    eb_set(out, n, "households_per_month", "hushåll per månad, snitt",
+           "ratio", hm, months, true);
+    eb_set(out, n, "avg_months", "genomsnittlig biståndstid, mån", "months",
+           hm, hh, true);
+    eb_set(out, n, "paid_per_household_month",
+           "bistånd per hushåll och månad", "kr", paid_kr, hm, true);
+    eb_set(out, n, "long_term_households", "hushåll med långvarigt bistånd",
+           "count", (double)w[EB_LONG_TERM], 1, false);
+    eb_set(out, n, "long_term_share", "andel långvarigt", "share",
+           (double)w[EB_LONG_TERM], (double)w[EB_HOUSEHOLDS], true);
+    eb_set(out, n, "temp_housing_share", "andel till tillfälligt boende",
+           "share", (double)c[EB_PAID_TEMP], (double)c[EB_PAID], true);
+
+    if (strncmp(k->slice, "category=", 9) == 0)
+        for (size_t i = 1; i < *n; i++)    /* only paid is kept per category */
+            out[i].is_null = true;
+    return 0;
+}
+
+static int eb_affected(const struct cell_key_parts *k, int32_t as_of,
+                       agg_emit_fn emit, void *ctx)
+{
+    char key[CELL_KEY_MAX];
+    int rc;
+    if ((rc = cell_key(key, k->muni, "eb", &k->period, k->slice)) ||
+        (rc = emit(ctx, key)))
+        return rc;
+    if (k->period.kind != PERIOD_R12)
+        return 0;
+    /* An R12 window carries the long-term figures of every period whose
+     * last (or as-of) month is the window's last month. */
+    int32_t e = k->period.last_month;
+    struct period pers[PERIOD_CONTAINING_MAX];
+    size_t n = period_containing(e, pers, PERIOD_CONTAINING_MAX);
+    for (size_t i = 0; i < n; i++) {
+        if (pers[i].kind == PERIOD_R12 && pers[i].last_month == e)
+            continue;   /* the window itself, emitted above */
+        if (period_last_month_as_of(&pers[i], as_of) != e)
+            continue;
+        if ((rc = cell_key(key, k->muni, "eb", &pers[i], k->slice)) ||
+            (rc = emit(ctx, key)))
+            return rc;
+    }
+    return 0;
+}
+
+const struct agg_domain agg_eb = {
+    .name = "eb",
+    .rollups = "unit,age_band,category",
+    .apply = eb_apply,
+    .metrics = eb_metrics,
+    .affected = eb_affected,
+};

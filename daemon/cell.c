@@ -1,0 +1,124 @@
+/*
+ * cell.c — cell keys, counters and slice names (see cell.h).
+ */
+#include "cell.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+int cell_key(char *key, const char *muni, const char *domain,
+             const struct period *p, const char *slice)
+{
+    char pid[PERIOD_ID_MAX];
+    period_format(p, pid);
+    int n = snprintf(key, CELL_KEY_MAX, "%s/%s/%s/%s", muni, domain, pid,
+                     slice);
+    return n < 0 || n >= CELL_KEY_MAX ? -ENAMETOOLONG : 0;
+}
+
+int cell_key_split(const char *key, struct cell_key_parts *parts)
+{
+    size_t len = strlen(key);
+    if (len >= sizeof(parts->buf))
+        return -EINVAL;
+    memcpy(parts->buf, key, len + 1);
+    char *f[4];
+    char *p = parts->buf;
+    for (int i = 0; i < 3; i++) {
+        f[i] = p;
+        p = strchr(p, '/');
+        if (!p)
+            return -EINVAL;
+        *p++ = '\0';
+    }
+    f[3] = p;
+    if (!*f[0] || !*f[1] || !*f[3] || period_parse(f[2], &parts->period))
+        return -EINVAL;
+    parts->muni = f[0];
+    parts->domain = f[1];
+    parts->period_id = f[2];
+    parts->slice = f[3];
+    return 0;
+}
+
+int cell_read(struct cellmap *m, const char *key, int64_t *counters,
+              size_t n)
+{
+    const void *val;
+    size_t len;
+    memset(counters, 0, n * sizeof(*counters));
+    int rc = cellmap_get(m, CELLMAP_CELLS, key, &val, &len);
+    if (rc)
+        return rc;
+    size_t have = len / sizeof(int64_t);
+    memcpy(counters, val, (have < n ? have : n) * sizeof(int64_t));
+    return 0;
+}
+
+int cell_add(struct cellmap *m, const char *key, const int64_t *delta,
+             size_t n)
+{
+    size_t len;
+    int err;
+    unsigned char *val = cellmap_edit(m, CELLMAP_CELLS, key,
+                                      n * sizeof(int64_t), &len, &err);
+    if (!val)
+        return err;
+    for (size_t i = 0; i < n; i++) {
+        int64_t v;
+        memcpy(&v, val + i * sizeof(v), sizeof(v));
+        v += delta[i];
+        memcpy(val + i * sizeof(v), &v, sizeof(v));
+    }
+    return 0;
+}
+
+bool cell_is_zero(const void *val, size_t len)
+{
+    const unsigned char *p = val;
+    for (size_t i = 0; i < len; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
+const char *cell_age_band(int birth_year, int year)
+{
+    int age = year - birth_year;
+    if (age <= 12)
+        return "0-12";
+    if (age <= 17)
+        return "13-17";
+    if (age <= 20)
+        return "18-20";
+    if (age <= 24)
+        return "21-24";
+    if (age <= 64)
+        return "25-64";
+    return "65+";
+}
+
+int cell_slice_split(const char *slice, char *buf, size_t cap,
+                     const char **keys, const char **values)
+{
+    if (strcmp(slice, CELL_TOTAL) == 0)
+        return 0;
+    size_t len = strlen(slice);
+    if (len + 1 > cap)
+        return -EINVAL;
+    memcpy(buf, slice, len + 1);
+    int n = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq || eq == tok || n == CELL_DIMS_MAX)
+            return -EINVAL;
+        *eq = '\0';
+        keys[n] = tok;
+        values[n] = eq + 1;
+        n++;
+    }
+    return n ? n : -EINVAL;
+}

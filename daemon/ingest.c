@@ -1,0 +1,335 @@
+/*
+ * ingest.c — batches in, durable acks out (see ingest.h).
+ *
+ * Per batch: decode (codec) → for each event validate → entity verdict
+ * → subtract the old contribution, add the new one (agg) in a cellmap
+ * over the write transaction → assign update sequences (publish) →
+ * write every dirty record once → commit → ack → publish. When LMDB's
+ * map is full the whole batch is redone after the map has grown, so a
+ * batch is never half applied.
+ */
+#include "ingest.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "agg.h"
+#include "cell.h"
+#include "entity.h"
+#include "log.h"
+#include "validate.h"
+#include "xalloc.h"
+
+#define INGEST_ENVELOPE_MAX 8   /* routing frames kept for the reply */
+#define INGEST_RETRIES 64       /* map growths for one batch */
+
+struct ingest {
+    void *sock;
+    struct store *st;
+    struct publish *pub;
+};
+
+int ingest_new(void *zctx, const char *endpoint, struct store *st,
+               struct publish *pub, struct ingest **out)
+{
+    void *sock = zmq_socket(zctx, ZMQ_ROUTER);
+    if (!sock)
+        return -errno;
+    int64_t maxmsg = INGEST_MAX_FRAME;
+    int linger = 0;
+    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
+    if (zmq_bind(sock, endpoint)) {
+        int rc = -errno;
+        zmq_close(sock);
+        return rc;
+    }
+    struct ingest *in = xcalloc(1, sizeof(*in));
+    in->sock = sock;
+    in->st = st;
+    in->pub = pub;
+    *out = in;
+    return 0;
+}
+
+void ingest_destroy(struct ingest **ip)
+{
+    struct ingest *in = ip ? *ip : NULL;
+    if (!in)
+        return;
+    zmq_close(in->sock);
+    free(in);
+    *ip = NULL;
+}
+
+void *ingest_socket(struct ingest *in)
+{
+    return in->sock;
+}
+
+/* Replace the stored entity's contribution by ev's. */
+static int ingest_revise(struct cellmap *cm, const char *key,
+                         const struct event *ev, const uint8_t *raw,
+                         size_t raw_len, const void *old, size_t old_len)
+{
+    int rc;
+    if (old_len) {
+        uint64_t rev;
+        bool deleted;
+        const void *oraw;
+        size_t oraw_len;
+        if ((rc = entity_record_decode(old, old_len, &rev, &deleted, &oraw,
+                                       &oraw_len)))
+            return rc;
+        if (!deleted) {
+            struct event_in oin;
+            struct event oev;
+            char text[VALIDATE_TEXT_MAX];
+            void *msg = NULL;
+            rc = codec_event_decode(oraw, oraw_len, &oin, &msg);
+            if (rc == 0 && validate_event(&oin, &oev, text) != REASON_OK)
+                rc = -EPROTO;   /* stored events were valid when stored */
+            if (rc == 0)
+                rc = agg_apply(cm, &oev, -1);
+            codec_event_free(&msg);
+            if (rc)
+                return rc;
+        }
+    }
+    if (!ev->deleted && (rc = agg_apply(cm, ev, +1)))
+        return rc;
+    unsigned char *rec = xmalloc(ENTITY_HEADER + raw_len);
+    size_t len = entity_record_encode(ev->revision, ev->deleted, raw, raw_len,
+                                      rec);
+    rc = cellmap_put(cm, CELLMAP_ENTITIES, key, rec, len);
+    free(rec);
+    return rc;
+}
+
+/* One event: its ack status (and reason) in *ack; errors only for store
+ * or internal failures, which poison the batch. */
+static int ingest_event(struct cellmap *cm, const struct event_in *in,
+                        const uint8_t *raw, size_t raw_len,
+                        struct codec_event_ack *ack, char *text)
+{
+    struct event ev;
+    enum reason r = validate_event(in, &ev, text);
+    if (r != REASON_OK) {
+        *ack = (struct codec_event_ack){CODEC_REJECTED, reason_code(r), text};
+        return 0;
+    }
+    char key[ENTITY_KEY_MAX];
+    int rc = entity_key(key, &ev);
+    if (rc)
+        return rc;
+    const void *old;
+    size_t old_len;
+    if ((rc = cellmap_get(cm, CELLMAP_ENTITIES, key, &old, &old_len)))
+        return rc;
+    uint64_t old_rev = 0;
+    if (old_len) {
+        bool deleted;
+        const void *oraw;
+        size_t oraw_len;
+        if ((rc = entity_record_decode(old, old_len, &old_rev, &deleted,
+                                       &oraw, &oraw_len)))
+            return rc;
+    }
+    switch (entity_judge(old_len != 0, old_rev, ev.revision)) {
+    case ENTITY_DUPLICATE:
+        *ack = (struct codec_event_ack){CODEC_DUPLICATE, NULL, NULL};
+        return 0;
+    case ENTITY_STALE:
+        *ack = (struct codec_event_ack){CODEC_STALE, NULL, NULL};
+        return 0;
+    default:
+        break;
+    }
+    /* old points into cm; copy before the map changes */
+    void *copy = old_len ? xmalloc(old_len) : NULL;
+    if (old_len)
+        memcpy(copy, old, old_len);
+    rc = ingest_revise(cm, key, &ev, raw, raw_len, copy, old_len);
+    free(copy);
+    if (rc == 0)
+        *ack = (struct codec_event_ack){CODEC_ACCEPTED, NULL, NULL};
+    return rc;
+}
+
+static int ingest_flush_one(void *ctx, enum cellmap_db db, const char *key,
+                            const void *val, size_t len)
+{
+    if (db == CELLMAP_CELLS && cell_is_zero(val, len))
+        len = 0;    /* an all-zero cell is not stored */
+    return store_put(ctx, db, key, val, len);
+}
+
+/* Apply the decoded batch in one transaction; commit. */
+static int ingest_apply(struct store *st, const struct codec_batch *b,
+                        int32_t as_of, struct codec_event_ack *acks,
+                        char (*texts)[VALIDATE_TEXT_MAX], uint64_t *seq,
+                        struct publish_list *updates)
+{
+    struct store_txn *t = NULL;
+    struct cellmap *cm = NULL;
+    uint64_t next = 0;
+    int rc = store_txn_begin(st, true, &t);
+    if (rc)
+        goto out;
+    cm = cellmap_new(store_load, t);
+    if ((rc = store_seq_get(t, &next)))
+        goto out;
+    for (size_t i = 0; i < b->n_events; i++)
+        if ((rc = ingest_event(cm, &b->events[i], b->raw[i], b->raw_len[i],
+                               &acks[i], texts[i])))
+            goto out;
+    if ((rc = publish_prepare(cm, as_of, &next, updates)) ||
+        (rc = cellmap_each_dirty(cm, CELLMAP_DB_COUNT, ingest_flush_one, t)) ||
+        (rc = store_seq_put(t, next)))
+        goto out;
+    rc = store_txn_commit(&t);
+    if (rc == 0)
+        *seq = next;
+out:
+    store_txn_abort(&t);
+    cellmap_destroy(&cm);
+    if (rc)
+        publish_list_clear(updates);
+    return rc;
+}
+
+static const char *ingest_refusal(int rc)
+{
+    switch (rc) {
+    case CODEC_EOVERSIZED:
+        return "oversized";
+    case CODEC_EMALFORMED:
+        return "malformed";
+    case CODEC_EPROTOCOL:
+        return "protocol";
+    case CODEC_ETOOMANY:
+        return "too_many_events";
+    case STORE_EFULL:
+    case -ENOSPC:
+        return "storage_full";
+    default:
+        return "internal";
+    }
+}
+
+int ingest_batch(struct store *st, const void *buf, size_t len,
+                 int32_t as_of, uint8_t **ack, size_t *ack_len,
+                 struct publish_list *updates)
+{
+    struct codec_batch b = {0};
+    struct codec_ack a = {.status = CODEC_ACCEPTED};
+    struct codec_event_ack *acks = NULL;
+    char (*texts)[VALIDATE_TEXT_MAX] = NULL;
+    uint64_t seq = 0;
+    int fatal = 0;
+
+    int rc = codec_batch_decode(buf, len, &b);
+    a.batch_id = b.batch_id;
+    if (rc == 0) {
+        acks = xcalloc(b.n_events, sizeof(*acks));
+        texts = xcalloc(b.n_events ? b.n_events : 1, sizeof(*texts));
+        for (int tries = 0;; tries++) {
+            rc = ingest_apply(st, &b, as_of, acks, texts, &seq, updates);
+            if (rc != STORE_EMAPFULL || tries == INGEST_RETRIES)
+                break;
+            if ((rc = store_grow(st)))
+                break;
+        }
+    }
+    if (rc) {
+        a.status = CODEC_REJECTED;
+        a.reason = ingest_refusal(rc);
+        a.text = rc <= CODEC_EOVERSIZED && rc >= CODEC_ETOOMANY
+                     ? codec_strerror(rc) : store_strerror(rc);
+        if (strcmp(a.reason, "internal") == 0) {
+            log_error("ingest: batch %llu: %s",
+                      (unsigned long long)b.batch_id, a.text);
+            if (store_is_fatal(rc))
+                fatal = rc;
+        } else {
+            log_warn("ingest: batch %llu refused: %s: %s",
+                     (unsigned long long)b.batch_id, a.reason, a.text);
+        }
+    } else {
+        a.n_acks = b.n_events;
+        a.acks = acks;
+        a.seq = seq;
+    }
+    rc = codec_ack_encode(&a, ack, ack_len);
+    free(acks);
+    free(texts);
+    codec_batch_free(&b);
+    return fatal ? fatal : rc;
+}
+
+/* Receive one multipart message: envelope frames and the payload. */
+static int ingest_recv(void *sock, zmq_msg_t *env, int *n_env,
+                       zmq_msg_t *payload)
+{
+    int more = 1;
+    *n_env = 0;
+    zmq_msg_init(payload);
+    while (more) {
+        zmq_msg_t part;
+        zmq_msg_init(&part);
+        if (zmq_msg_recv(&part, sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&part);
+            return -errno;
+        }
+        more = zmq_msg_more(&part);
+        if (!more) {
+            zmq_msg_move(payload, &part);
+        } else if (*n_env < INGEST_ENVELOPE_MAX) {
+            zmq_msg_init(&env[*n_env]);
+            zmq_msg_move(&env[(*n_env)++], &part);
+        }
+        zmq_msg_close(&part);
+    }
+    return 0;
+}
+
+int ingest_handle(struct ingest *in, int32_t as_of)
+{
+    for (;;) {
+        zmq_msg_t env[INGEST_ENVELOPE_MAX], payload;
+        int n_env;
+        int rc = ingest_recv(in->sock, env, &n_env, &payload);
+        if (rc == -EAGAIN) {
+            zmq_msg_close(&payload);
+            return 0;
+        }
+        if (rc) {
+            zmq_msg_close(&payload);
+            for (int i = 0; i < n_env; i++)
+                zmq_msg_close(&env[i]);
+            log_warn("ingest: receive: %s", zmq_strerror(-rc));
+            return 0;
+        }
+        uint8_t *ack = NULL;
+        size_t ack_len = 0;
+        struct publish_list updates = {0};
+        int fatal = ingest_batch(in->st, zmq_msg_data(&payload),
+                                 zmq_msg_size(&payload), as_of, &ack,
+                                 &ack_len, &updates);
+        zmq_msg_close(&payload);
+        if (fatal == 0 || ack) {
+            for (int i = 0; i < n_env; i++)
+                zmq_msg_send(&env[i], in->sock, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+            if (ack)
+                zmq_send(in->sock, ack, ack_len, ZMQ_DONTWAIT);
+        }
+        for (int i = 0; i < n_env; i++)
+            zmq_msg_close(&env[i]);
+        free(ack);
+        publish_send(in->pub, &updates);
+        if (fatal)
+            return fatal;
+    }
+}

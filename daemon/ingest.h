@@ -1,0 +1,45 @@
+/*
+ * ingest.h — the ingest ROUTER (DESIGN §6): frames → batch → validate →
+ * revise → aggregate → one durable LMDB commit → ack → publish.
+ *
+ * A batch is applied whole or not at all: any store failure aborts the
+ * transaction and nothing is acknowledged (STYLE 5). Bad input is data
+ * in the ack, never a crash.
+ */
+#ifndef NYCKEL_INGEST_H
+#define NYCKEL_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codec.h"
+#include "publish.h"
+#include "store.h"
+
+#define INGEST_MAX_FRAME (4 * CODEC_BATCH_MAX_BYTES) /* larger: dropped by zmq */
+
+struct ingest;
+
+/* Bind a ROUTER socket of zctx at endpoint; batches go to st, updates
+ * to pub (may be NULL). */
+int ingest_new(void *zctx, const char *endpoint, struct store *st,
+               struct publish *pub, struct ingest **out);
+void ingest_destroy(struct ingest **in);
+
+/* The socket to poll for input. */
+void *ingest_socket(struct ingest *in);
+
+/* Receive and handle every message waiting on the socket. Returns 0, or
+ * a negative code when the store failed in a way that needs a restart
+ * (the batch was not acknowledged). */
+int ingest_handle(struct ingest *in, int32_t as_of);
+
+/* Apply one encoded IngestBatch to the store and produce the encoded
+ * IngestAck (*ack, malloc'd) and the updates to publish. Socket-free; used by
+ * ingest_handle and tests. Returns 0 (the ack may still refuse the
+ * batch), or a code after which the store cannot go on. */
+int ingest_batch(struct store *st, const void *buf, size_t len,
+                 int32_t as_of, uint8_t **ack, size_t *ack_len,
+                 struct publish_list *updates);
+
+#endif

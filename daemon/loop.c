@@ -1,0 +1,88 @@
+/*
+ * loop.c — poll, timers and signals (see loop.h).
+ */
+#include "loop.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "clock.h"
+#include "log.h"
+#include "period.h"
+
+static volatile sig_atomic_t loop_stop_signal;
+
+static void loop_on_signal(int sig)
+{
+    loop_stop_signal = sig;
+}
+
+void loop_signals_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = loop_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static int64_t loop_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int loop_run(const struct loop_parts *parts)
+{
+    zmq_pollitem_t items[2] = {
+        {.socket = ingest_socket(parts->ingest), .events = ZMQ_POLLIN},
+        {.socket = query_socket(parts->query), .events = ZMQ_POLLIN},
+    };
+    int32_t as_of = clock_as_of();
+    int64_t next_beat = loop_now_ms();
+    int rc = 0;
+
+    while (!loop_stop_signal) {
+        int64_t now = loop_now_ms();
+        if (now >= next_beat) {
+            publish_heartbeat(parts->publish,
+                              store_committed_seq(parts->store), as_of);
+            next_beat = now + parts->heartbeat_ms;
+        }
+        int64_t wait = next_beat - now;
+        int64_t to_midnight = clock_ms_to_midnight();
+        if (to_midnight < wait)
+            wait = to_midnight;
+        if (zmq_poll(items, 2, (long)(wait > 0 ? wait : 0)) < 0) {
+            if (errno == EINTR)
+                continue;
+            log_error("loop: poll: %s", zmq_strerror(errno));
+            return -errno;
+        }
+        int32_t today = clock_as_of();
+        if (today != as_of) {
+            char a[11], b[11];
+            period_date_format(as_of, a);
+            period_date_format(today, b);
+            log_info("loop: as-of date %s -> %s", a, b);
+            publish_rollover(parts->store, parts->publish, as_of, today);
+            as_of = today;
+        }
+        if (items[0].revents & ZMQ_POLLIN) {
+            rc = ingest_handle(parts->ingest, as_of);
+            if (rc)
+                return rc;
+        }
+        if (items[1].revents & ZMQ_POLLIN)
+            query_handle(parts->query, as_of);
+    }
+    log_info("loop: %s received, stopping",
+             loop_stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    return 0;
+}

@@ -1,0 +1,29 @@
+/*
+ * loop.h — nyckeld's event loop: zmq_poll over the ingest and query
+ * sockets, the heartbeat timer, the as-of date rollover, and SIGTERM /
+ * SIGINT (the batch in hand is finished first: batches are handled one
+ * at a time and the flag is read between them).
+ */
+#ifndef NYCKEL_LOOP_H
+#define NYCKEL_LOOP_H
+
+#include "ingest.h"
+#include "publish.h"
+#include "query.h"
+#include "store.h"
+
+struct loop_parts {
+    struct store *store;
+    struct ingest *ingest;
+    struct query *query;
+    struct publish *publish;
+    int heartbeat_ms;           /* heartbeat interval, ms */
+};
+
+/* Install the signal handlers. */
+void loop_signals_install(void);
+
+/* Run until a signal (returns 0) or a fatal store error (negative). */
+int loop_run(const struct loop_parts *parts);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * main.c — nyckeld: wiring only. Configuration, the store, the three
+ * sockets, the loop, and an orderly shutdown.
+ *
+ * Exit status: 0 after SIGTERM/SIGINT (or --help/--version), 1 when the
+ * daemon could not start or the store failed, 2 for bad usage.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <zmq.h>
+
+#include "clock.h"
+#include "config.h"
+#include "ingest.h"
+#include "log.h"
+#include "loop.h"
+#include "period.h"
+#include "publish.h"
+#include "query.h"
+#include "store.h"
+
+int main(int argc, char **argv)
+{
+    struct config cfg;
+    if (config_parse(argc, argv, &cfg))
+        return 2;
+    if (cfg.mode != CONFIG_MODE_RUN)
+        return 0;
+    log_set_level(cfg.log_level);
+    clock_set_fixed(cfg.as_of_day);
+    loop_signals_install();
+
+    int status = 1, rc;
+    struct store *st = NULL;
+    struct publish *pub = NULL;
+    struct ingest *in = NULL;
+    struct query *q = NULL;
+    void *zctx = zmq_ctx_new();
+
+    if ((rc = store_open(cfg.state_dir, cfg.max_db_bytes, &st))) {
+        log_error("store: open %s: %s", cfg.state_dir, store_strerror(rc));
+        goto out;
+    }
+    if ((rc = publish_new(zctx, cfg.pub, &pub))) {
+        log_error("publish: bind %s: %s", cfg.pub, zmq_strerror(-rc));
+        goto out;
+    }
+    if ((rc = ingest_new(zctx, cfg.ingest, st, pub, &in))) {
+        log_error("ingest: bind %s: %s", cfg.ingest, zmq_strerror(-rc));
+        goto out;
+    }
+    if ((rc = query_new(zctx, cfg.query, st, &q))) {
+        log_error("query: bind %s: %s", cfg.query, zmq_strerror(-rc));
+        goto out;
+    }
+    char as_of[11];
+    period_date_format(clock_as_of(), as_of);
+    log_info("nyckeld %s: state %s, ingest %s, pub %s, query %s, as-of %s%s",
+             NYCKEL_VERSION, cfg.state_dir, cfg.ingest, cfg.pub, cfg.query,
+             as_of, cfg.as_of_day >= 0 ? " (fixed)" : "");
+
+    struct loop_parts parts = {.store = st, .ingest = in, .query = q,
+                               .publish = pub,
+                               .heartbeat_ms = cfg.heartbeat_ms};
+    rc = loop_run(&parts);
+    status = rc ? 1 : 0;
+out:
+    query_destroy(&q);
+    ingest_destroy(&in);
+    publish_destroy(&pub);
+    store_close(&st);
+    zmq_ctx_term(zctx);
+    if (status == 0)
+        log_info("nyckeld: stopped");
+    return status;
+}

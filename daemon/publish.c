@@ -1,0 +1,340 @@
+/*
+ * publish.c — sequenced, coalesced updates and heartbeats (see
+ * publish.h). The topic of an update is its cell key.
+ */
+#include "publish.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "agg.h"
+#include "cell.h"
+#include "codec.h"
+#include "log.h"
+#include "period.h"
+#include "store.h"
+#include "xalloc.h"
+
+#define PUBLISH_HWM 100000          /* messages queued per subscriber */
+#define PUBLISH_HEARTBEAT_TOPIC "heartbeat"
+
+struct publish {
+    void *sock;
+};
+
+int publish_new(void *zctx, const char *endpoint, struct publish **out)
+{
+    void *sock = zmq_socket(zctx, ZMQ_PUB);
+    if (!sock)
+        return -errno;
+    int hwm = PUBLISH_HWM, linger = 0;
+    zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
+    if (zmq_bind(sock, endpoint)) {
+        int rc = -errno;
+        zmq_close(sock);
+        return rc;
+    }
+    *out = xcalloc(1, sizeof(**out));
+    (*out)->sock = sock;
+    return 0;
+}
+
+void publish_destroy(struct publish **pp)
+{
+    struct publish *p = pp ? *pp : NULL;
+    if (!p)
+        return;
+    zmq_close(p->sock);
+    free(p);
+    *pp = NULL;
+}
+
+/* A set of topics: a growing array, sorted and made unique at the end. */
+struct topic_set {
+    char **v;
+    size_t n, cap;
+};
+
+static int topic_set_add(void *ctx, const char *topic)
+{
+    struct topic_set *s = ctx;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 64;
+        s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
+    }
+    s->v[s->n++] = xstrdup(topic);
+    return 0;
+}
+
+static int topic_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void topic_set_unique(struct topic_set *s)
+{
+    qsort(s->v, s->n, sizeof(*s->v), topic_cmp);
+    size_t k = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        if (k && strcmp(s->v[k - 1], s->v[i]) == 0) {
+            free(s->v[i]);
+            continue;
+        }
+        s->v[k++] = s->v[i];
+    }
+    s->n = k;
+}
+
+static void topic_set_free(struct topic_set *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+    *s = (struct topic_set){0};
+}
+
+static int publish_collect(void *ctx, enum cellmap_db db, const char *key,
+                           const void *val, size_t len)
+{
+    (void)db;
+    (void)val;
+    (void)len;
+    return topic_set_add(ctx, key);
+}
+
+static void publish_list_push(struct publish_list *l, const char *topic,
+                              uint8_t *buf, size_t len)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 64;
+        l->topics = xrealloc(l->topics, l->cap * sizeof(*l->topics));
+        l->bufs = xrealloc(l->bufs, l->cap * sizeof(*l->bufs));
+        l->lens = xrealloc(l->lens, l->cap * sizeof(*l->lens));
+    }
+    l->topics[l->n] = xstrdup(topic);
+    l->bufs[l->n] = buf;
+    l->lens[l->n] = len;
+    l->n++;
+}
+
+/* Metrics of one topic as a codec slice, and its Update. */
+static int publish_topic(struct cellmap *cm, const char *topic, int32_t as_of,
+                         uint64_t *seq, struct publish_list *out)
+{
+    struct cell_key_parts k;
+    if (cell_key_split(topic, &k))
+        return 0;   /* not a cell of ours: nothing to say */
+    const struct agg_domain *d = agg_domain_find(k.domain);
+    if (!d)
+        return 0;
+    struct metric m[AGG_METRICS_MAX];
+    size_t n_m;
+    int rc = d->metrics(cm, &k, as_of, m, &n_m);
+    if (rc)
+        return rc;
+
+    struct codec_metric cm_m[AGG_METRICS_MAX];
+    for (size_t i = 0; i < n_m; i++)
+        cm_m[i] = (struct codec_metric){.id = m[i].id, .unit = m[i].unit,
+                                        .is_null = m[i].is_null,
+                                        .value = m[i].value};
+    char dimbuf[CELL_SLICE_MAX];
+    const char *dk[CELL_DIMS_MAX], *dv[CELL_DIMS_MAX];
+    int n_d = cell_slice_split(k.slice, dimbuf, sizeof(dimbuf), dk, dv);
+    if (n_d < 0)
+        n_d = 0;
+    struct codec_dim dims[CELL_DIMS_MAX];
+    for (int i = 0; i < n_d; i++)
+        dims[i] = (struct codec_dim){.key = dk[i], .value = dv[i]};
+
+    /* the slice's previous update, and this one in its place */
+    const void *val;
+    size_t len;
+    uint64_t prev = 0;
+    if ((rc = cellmap_get(cm, CELLMAP_SEQS, topic, &val, &len)))
+        return rc;
+    if (len == sizeof(prev))
+        memcpy(&prev, val, sizeof(prev));
+    uint64_t next = ++*seq;
+    if ((rc = cellmap_put(cm, CELLMAP_SEQS, topic, &next, sizeof(next))))
+        return rc;
+
+    struct codec_slice s = {
+        .municipality = k.muni, .domain = k.domain, .period = k.period_id,
+        .n_dims = (size_t)n_d, .dims = dims, .n_metrics = n_m,
+        .metrics = cm_m, .seq = prev,
+    };
+    char as_of_s[11];
+    period_date_format(as_of, as_of_s);
+    uint8_t *buf;
+    size_t blen;
+    if ((rc = codec_update_encode(next, as_of_s, &s, &buf, &blen)))
+        return rc;
+    publish_list_push(out, topic, buf, blen);
+    return 0;
+}
+
+int publish_prepare_topics(struct cellmap *cm, int32_t as_of, uint64_t *seq,
+                           char **topics, size_t n, struct publish_list *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = publish_topic(cm, topics[i], as_of, seq, out);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int publish_prepare(struct cellmap *cm, int32_t as_of, uint64_t *seq,
+                    struct publish_list *out)
+{
+    struct topic_set dirty = {0}, topics = {0};
+    int rc = cellmap_each_dirty(cm, CELLMAP_CELLS, publish_collect, &dirty);
+    for (size_t i = 0; rc == 0 && i < dirty.n; i++) {
+        struct cell_key_parts k;
+        if (cell_key_split(dirty.v[i], &k))
+            continue;
+        const struct agg_domain *d = agg_domain_find(k.domain);
+        if (d)
+            rc = d->affected(&k, as_of, topic_set_add, &topics);
+    }
+    if (rc == 0) {
+        topic_set_unique(&topics);
+        rc = publish_prepare_topics(cm, as_of, seq, topics.v, topics.n, out);
+    }
+    topic_set_free(&dirty);
+    topic_set_free(&topics);
+    return rc;
+}
+
+void publish_list_clear(struct publish_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->topics[i]);
+        free(l->bufs[i]);
+    }
+    free(l->topics);
+    free(l->bufs);
+    free(l->lens);
+    *l = (struct publish_list){0};
+}
+
+static void publish_frames(struct publish *p, const char *topic,
+                           const void *buf, size_t len)
+{
+    /* PUB never blocks: a slow subscriber past its HWM loses messages
+     * and notices the gap from prev_seq. */
+    if (zmq_send(p->sock, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_send(p->sock, buf, len, ZMQ_DONTWAIT) < 0)
+        log_debug("publish: send %s: %s", topic, zmq_strerror(errno));
+}
+
+void publish_send(struct publish *p, struct publish_list *l)
+{
+    for (size_t i = 0; p && i < l->n; i++)
+        publish_frames(p, l->topics[i], l->bufs[i], l->lens[i]);
+    publish_list_clear(l);
+}
+
+void publish_heartbeat(struct publish *p, uint64_t seq, int32_t as_of)
+{
+    char as_of_s[11];
+    uint8_t *buf;
+    size_t len;
+    period_date_format(as_of, as_of_s);
+    if (!p || codec_heartbeat_encode(seq, as_of_s, &buf, &len))
+        return;
+    publish_frames(p, PUBLISH_HEARTBEAT_TOPIC, buf, len);
+    free(buf);
+}
+
+static int publish_store_one(void *ctx, enum cellmap_db db, const char *key,
+                             const void *val, size_t len)
+{
+    return store_put(ctx, db, key, val, len);
+}
+
+struct rollover_scan {
+    struct topic_set keys;
+    int32_t old_as_of, new_as_of;
+};
+
+static int publish_rollover_collect(void *ctx, const char *key, size_t klen,
+                                    const void *val, size_t len)
+{
+    (void)val;
+    (void)len;
+    struct rollover_scan *r = ctx;
+    char buf[CELL_KEY_MAX];
+    struct cell_key_parts k;
+    if (klen >= sizeof(buf))
+        return 0;
+    memcpy(buf, key, klen);
+    buf[klen] = '\0';
+    if (cell_key_split(buf, &k) == 0 &&
+        (period_is_running(&k.period, r->old_as_of) ||
+         period_is_running(&k.period, r->new_as_of)))
+        topic_set_add(&r->keys, buf);
+    return 0;
+}
+
+static bool publish_metrics_differ(struct cellmap *cm, const char *topic,
+                                   int32_t a, int32_t b)
+{
+    struct cell_key_parts k;
+    const struct agg_domain *d;
+    struct metric ma[AGG_METRICS_MAX], mb[AGG_METRICS_MAX];
+    size_t na, nb;
+    if (cell_key_split(topic, &k) || !(d = agg_domain_find(k.domain)) ||
+        d->metrics(cm, &k, a, ma, &na) || d->metrics(cm, &k, b, mb, &nb))
+        return false;
+    if (na != nb)
+        return true;
+    for (size_t i = 0; i < na; i++)
+        if (ma[i].is_null != mb[i].is_null || ma[i].value != mb[i].value)
+            return true;
+    return false;
+}
+
+int publish_rollover(struct store *st, struct publish *p, int32_t old_as_of,
+                     int32_t new_as_of)
+{
+    struct rollover_scan r = {.old_as_of = old_as_of, .new_as_of = new_as_of};
+    struct topic_set changed = {0};
+    struct publish_list l = {0};
+    struct store_txn *t = NULL;
+    struct cellmap *cm = NULL;
+    uint64_t seq;
+    int rc = store_txn_begin(st, true, &t);
+    if (rc)
+        goto out;
+    if ((rc = store_seq_get(t, &seq)) ||
+        (rc = store_scan(t, CELLMAP_CELLS, "", publish_rollover_collect, &r)))
+        goto out;
+    cm = cellmap_new(store_load, t);
+    for (size_t i = 0; i < r.keys.n; i++)
+        if (publish_metrics_differ(cm, r.keys.v[i], old_as_of, new_as_of))
+            topic_set_add(&changed, r.keys.v[i]);
+    if (changed.n == 0)
+        goto out;
+    if ((rc = publish_prepare_topics(cm, new_as_of, &seq, changed.v,
+                                     changed.n, &l)) ||
+        (rc = cellmap_each_dirty(cm, CELLMAP_SEQS, publish_store_one, t)) ||
+        (rc = store_seq_put(t, seq)) || (rc = store_txn_commit(&t)))
+        goto out;
+    log_info("publish: as-of %d -> %d: %zu slices changed", old_as_of,
+             new_as_of, changed.n);
+    publish_send(p, &l);
+out:
+    store_txn_abort(&t);
+    cellmap_destroy(&cm);
+    publish_list_clear(&l);
+    topic_set_free(&r.keys);
+    topic_set_free(&changed);
+    if (rc)
+        log_error("publish: rollover: %s", store_strerror(rc));
+    return rc;
+}

@@ -1,0 +1,472 @@
+/*
+ * query.c — snapshots and queries over a read transaction (see query.h).
+ *
+ * The slices of a rollup are found by a key-prefix scan of the cells of
+ * each (domain, period): "0127/eb/2014/unit=" lists every unit with data
+ * in 2014. Metrics come from the domain, exactly as for updates.
+ */
+#include "query.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "agg.h"
+#include "cell.h"
+#include "codec.h"
+#include "log.h"
+#include "period.h"
+#include "xalloc.h"
+
+#define QUERY_ENVELOPE_MAX 8
+
+struct query {
+    void *sock;
+    struct store *st;
+};
+
+int query_new(void *zctx, const char *endpoint, struct store *st,
+              struct query **out)
+{
+    void *sock = zmq_socket(zctx, ZMQ_ROUTER);
+    if (!sock)
+        return -errno;
+    int64_t maxmsg = CODEC_QUERY_MAX_BYTES * 4;
+    int linger = 0;
+    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
+    if (zmq_bind(sock, endpoint)) {
+        int rc = -errno;
+        zmq_close(sock);
+        return rc;
+    }
+    *out = xcalloc(1, sizeof(**out));
+    (*out)->sock = sock;
+    (*out)->st = st;
+    return 0;
+}
+
+void query_destroy(struct query **qp)
+{
+    struct query *q = qp ? *qp : NULL;
+    if (!q)
+        return;
+    zmq_close(q->sock);
+    free(q);
+    *qp = NULL;
+}
+
+void *query_socket(struct query *q)
+{
+    return q->sock;
+}
+
+/* One slice of the answer with the storage its strings point into. */
+struct answer_slice {
+    char key[CELL_KEY_MAX];
+    struct cell_key_parts parts;
+    char dimbuf[CELL_SLICE_MAX];
+    struct codec_dim dims[CELL_DIMS_MAX];
+    struct metric m[AGG_METRICS_MAX];
+    struct codec_metric cm[AGG_METRICS_MAX];
+    size_t n_metrics;
+    size_t n_dims;
+    uint64_t seq;               /* the slice's last update */
+};
+
+struct answer {
+    struct answer_slice *v;
+    size_t n, cap;
+    const char *error;
+    char text[200];
+};
+
+/* Slice names found by a scan, before metrics. */
+struct slice_names {
+    char **v;
+    size_t n, cap;
+    size_t prefix_len;          /* bytes of "muni/dom/period/" */
+    const char *rollup;         /* "unit" or "setting,regi" */
+};
+
+static void names_add(struct slice_names *s, const char *name, size_t len)
+{
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 32;
+        s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
+    }
+    s->v[s->n] = xmalloc(len + 1);
+    memcpy(s->v[s->n], name, len);
+    s->v[s->n][len] = '\0';
+    s->n++;
+}
+
+static void names_free(struct slice_names *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+}
+
+/* True when slice's dim keys are exactly the rollup's, in order. */
+static bool query_slice_is_rollup(const char *slice, const char *rollup)
+{
+    char buf[CELL_SLICE_MAX];
+    const char *k[CELL_DIMS_MAX], *v[CELL_DIMS_MAX];
+    int n = cell_slice_split(slice, buf, sizeof(buf), k, v);
+    if (n <= 0)
+        return false;
+    const char *r = rollup;
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(k[i]);
+        if (strncmp(r, k[i], len) != 0 || (r[len] != ',' && r[len] != '\0'))
+            return false;
+        r += len;
+        if (*r == ',')
+            r++;
+        else if (i + 1 < n)
+            return false;
+    }
+    return *r == '\0';
+}
+
+static int query_collect(void *ctx, const char *key, size_t klen,
+                         const void *val, size_t len)
+{
+    (void)val;
+    (void)len;
+    struct slice_names *s = ctx;
+    char slice[CELL_SLICE_MAX];
+    size_t n = klen - s->prefix_len;
+    if (n >= sizeof(slice))
+        return 0;
+    memcpy(slice, key + s->prefix_len, n);
+    slice[n] = '\0';
+    if (query_slice_is_rollup(slice, s->rollup))
+        names_add(s, slice, n);
+    return 0;
+}
+
+/* True when every filter (k, v) the slice has a dim k of is matched. */
+static bool query_slice_matches(const char *slice,
+                                const struct codec_query *q)
+{
+    char buf[CELL_SLICE_MAX];
+    const char *k[CELL_DIMS_MAX], *v[CELL_DIMS_MAX];
+    int n = cell_slice_split(slice, buf, sizeof(buf), k, v);
+    for (size_t f = 0; f < q->n_filters; f++) {
+        bool found = false, ok = false;
+        for (int i = 0; i < n; i++)
+            if (strcmp(k[i], q->filters[f].key) == 0) {
+                found = true;
+                ok = strcmp(v[i], q->filters[f].value) == 0;
+            }
+        if (!found || !ok)
+            return false;
+    }
+    return true;
+}
+
+static int query_add_slice(struct answer *a, struct cellmap *cm,
+                           const struct agg_domain *d, const char *muni,
+                           const struct period *p, const char *slice,
+                           int32_t as_of)
+{
+    if (a->n == QUERY_MAX_SLICES) {
+        a->error = "too_large";
+        snprintf(a->text, sizeof(a->text),
+                 "more than %d slices: narrow the period range or rollup",
+                 QUERY_MAX_SLICES);
+        return 0;
+    }
+    if (a->n == a->cap) {
+        a->cap = a->cap ? 2 * a->cap : 16;
+        a->v = xrealloc(a->v, a->cap * sizeof(*a->v));
+    }
+    struct answer_slice *s = &a->v[a->n];
+    int rc = cell_key(s->key, muni, d->name, p, slice);
+    if (rc || cell_key_split(s->key, &s->parts))
+        return 0;
+    size_t n_m;
+    if ((rc = d->metrics(cm, &s->parts, as_of, s->m, &n_m)))
+        return rc;
+    for (size_t i = 0; i < n_m; i++)
+        s->cm[i] = (struct codec_metric){
+            .id = s->m[i].id, .label = s->m[i].label, .unit = s->m[i].unit,
+            .is_null = s->m[i].is_null, .value = s->m[i].value};
+    const char *dk[CELL_DIMS_MAX], *dv[CELL_DIMS_MAX];
+    int n_d = cell_slice_split(s->parts.slice, s->dimbuf, sizeof(s->dimbuf),
+                               dk, dv);
+    for (int i = 0; i < n_d; i++)
+        s->dims[i] = (struct codec_dim){.key = dk[i], .value = dv[i]};
+    s->n_dims = n_d > 0 ? (size_t)n_d : 0;
+    s->n_metrics = n_m;
+    const void *val;
+    size_t len;
+    s->seq = 0;
+    if ((rc = cellmap_get(cm, CELLMAP_SEQS, s->key, &val, &len)))
+        return rc;
+    if (len == sizeof(s->seq))
+        memcpy(&s->seq, val, sizeof(s->seq));
+    a->n++;
+    return 0;
+}
+
+static void query_refuse(struct answer *a, const char *error,
+                         const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void query_refuse(struct answer *a, const char *error,
+                         const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    a->error = error;
+    vsnprintf(a->text, sizeof(a->text), fmt, ap);
+    va_end(ap);
+}
+
+/* The periods period..period_to (same kind) into out; count or -1. */
+static int query_periods(const struct codec_query *q, struct period *out,
+                         struct answer *a)
+{
+    struct period first, last;
+    if (!q->period) {
+        query_refuse(a, "missing_period", "a period is required");
+        return -1;
+    }
+    if (period_parse(q->period, &first)) {
+        query_refuse(a, "bad_period", "period '%s' is not a period id",
+                     q->period);
+        return -1;
+    }
+    out[0] = first;
+    if (!q->period_to)
+        return 1;
+    if (period_parse(q->period_to, &last) || last.kind != first.kind ||
+        last.last_month < first.last_month) {
+        query_refuse(a, "bad_period",
+                     "period_to '%s' is not a later period of the same kind",
+                     q->period_to);
+        return -1;
+    }
+    int n = 0;
+    for (int32_t m = first.last_month; m <= last.last_month;) {
+        if (n == QUERY_MAX_PERIODS) {
+            query_refuse(a, "too_large", "more than %d periods", QUERY_MAX_PERIODS);
+            return -1;
+        }
+        struct period p = period_of(first.kind, m);
+        out[n++] = p;
+        m = p.last_month + 1;
+    }
+    return n;
+}
+
+static bool query_rollup_known(const struct agg_domain *d, const char *rollup)
+{
+    char buf[CELL_SLICE_MAX];
+    snprintf(buf, sizeof(buf), "%s", rollup);
+    char *save = NULL;
+    for (char *dim = strtok_r(buf, ",", &save); dim;
+         dim = strtok_r(NULL, ",", &save)) {
+        size_t len = strlen(dim);
+        const char *r = d->rollups;
+        bool found = false;
+        while (*r && !found) {
+            const char *end = strchr(r, ',');
+            size_t n = end ? (size_t)(end - r) : strlen(r);
+            found = n == len && strncmp(r, dim, n) == 0;
+            r += n + (end ? 1 : 0);
+        }
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+static int query_domain(struct answer *a, struct store_txn *t,
+                        struct cellmap *cm, const struct agg_domain *d,
+                        const struct codec_query *q, const struct period *ps,
+                        int n_p, int32_t as_of)
+{
+    int rc = 0;
+    for (int i = 0; i < n_p && rc == 0 && !a->error; i++) {
+        if (!q->rollup) {
+            /* the total, or the one slice the filters name */
+            char slice[CELL_SLICE_MAX] = CELL_TOTAL;
+            size_t off = 0;
+            for (size_t f = 0; f < q->n_filters; f++)
+                off += (size_t)snprintf(slice + off, sizeof(slice) - off,
+                                        "%s%s=%s", f ? "," : "",
+                                        q->filters[f].key,
+                                        q->filters[f].value);
+            if (off >= sizeof(slice))
+                return 0;
+            rc = query_add_slice(a, cm, d, q->municipality, &ps[i], slice,
+                                 as_of);
+            continue;
+        }
+        char prefix[CELL_KEY_MAX];
+        char first_dim[CELL_SLICE_MAX];
+        snprintf(first_dim, sizeof(first_dim), "%s", q->rollup);
+        char *comma = strchr(first_dim, ',');
+        if (comma)
+            *comma = '\0';
+        strcat(first_dim, "=");
+        if (cell_key(prefix, q->municipality, d->name, &ps[i], first_dim))
+            return 0;
+        struct slice_names names = {
+            .prefix_len = strlen(prefix) - strlen(first_dim),
+            .rollup = q->rollup};
+        rc = store_scan(t, CELLMAP_CELLS, prefix, query_collect, &names);
+        for (size_t k = 0; rc == 0 && k < names.n && !a->error; k++)
+            if (query_slice_matches(names.v[k], q))
+                rc = query_add_slice(a, cm, d, q->municipality, &ps[i],
+                                     names.v[k], as_of);
+        names_free(&names);
+    }
+    return rc;
+}
+
+static bool query_municipality_ok(const char *m)
+{
+    if (!m || strlen(m) != 4)
+        return false;
+    for (int i = 0; i < 4; i++)
+        if (m[i] < '0' || m[i] > '9')
+            return false;
+    return true;
+}
+
+int query_run(struct store *st, const void *buf, size_t len, int32_t as_of,
+              uint8_t **out, size_t *out_len)
+{
+    struct codec_query q = {0};
+    struct answer a = {0};
+    struct store_txn *t = NULL;
+    struct cellmap *cm = NULL;
+    struct period *ps = xmalloc(QUERY_MAX_PERIODS * sizeof(*ps));
+    uint64_t seq = 0;
+    int n_p = 0;
+    int rc = codec_query_decode(buf, len, &q);
+    if (rc) {
+        query_refuse(&a, rc == CODEC_EPROTOCOL ? "protocol" : "malformed",
+                     "%s", codec_strerror(rc));
+        rc = 0;
+        goto reply;
+    }
+    if (!query_municipality_ok(q.municipality)) {
+        query_refuse(&a, "bad_municipality",
+                     "municipality must be a 4-digit kommunkod");
+        goto reply;
+    }
+    if (q.compare_previous_year) {
+        query_refuse(&a, "not_supported",
+                     "compare with the previous year is not served yet");
+        goto reply;
+    }
+    if ((n_p = query_periods(&q, ps, &a)) < 0)
+        goto reply;
+    const struct agg_domain *ds[CODEC_QUERY_MAX_LIST + 8];
+    size_t n_d = 0;
+    if (q.n_domains == 0) {
+        for (size_t i = 0; agg_domains[i]; i++)
+            ds[n_d++] = agg_domains[i];
+    }
+    for (size_t i = 0; i < q.n_domains; i++) {
+        if (!(ds[n_d++] = agg_domain_find(q.domains[i]))) {
+            query_refuse(&a, "unknown_domain", "unknown domain '%s'",
+                         q.domains[i]);
+            goto reply;
+        }
+    }
+    for (size_t i = 0; q.rollup && i < n_d; i++)
+        if (!query_rollup_known(ds[i], q.rollup)) {
+            query_refuse(&a, "unknown_rollup", "unknown rollup '%s'",
+                         q.rollup);
+            goto reply;
+        }
+    if ((rc = store_txn_begin(st, false, &t)) ||
+        (rc = store_seq_get(t, &seq)))
+        goto reply;
+    cm = cellmap_new(store_load, t);
+    for (size_t i = 0; i < n_d && rc == 0 && !a.error; i++)
+        rc = query_domain(&a, t, cm, ds[i], &q, ps, n_p, as_of);
+
+reply:
+    if (rc) {
+        log_error("query: %s", store_strerror(rc));
+        query_refuse(&a, "internal", "%s", store_strerror(rc));
+    }
+    struct codec_slice *cs = xcalloc(a.n ? a.n : 1, sizeof(*cs));
+    for (size_t i = 0; i < a.n && !a.error; i++) {
+        struct answer_slice *s = &a.v[i];
+        cs[i] = (struct codec_slice){
+            .municipality = s->parts.muni, .domain = s->parts.domain,
+            .period = s->parts.period_id, .n_dims = s->n_dims,
+            .dims = s->dims, .n_metrics = s->n_metrics, .metrics = s->cm,
+            .seq = s->seq};
+    }
+    char as_of_s[11];
+    period_date_format(as_of, as_of_s);
+    rc = codec_result_encode(seq, as_of_s, a.error ? 0 : a.n, cs, a.error,
+                             a.error ? a.text : NULL, out, out_len);
+    free(cs);
+    free(a.v);
+    free(ps);
+    cellmap_destroy(&cm);
+    store_txn_abort(&t);
+    codec_query_free(&q);
+    return rc;
+}
+
+int query_handle(struct query *q, int32_t as_of)
+{
+    for (;;) {
+        zmq_msg_t env[QUERY_ENVELOPE_MAX], part;
+        int n_env = 0, more = 1;
+        uint8_t *reply = NULL;
+        size_t reply_len = 0;
+        bool have_payload = false;
+        zmq_msg_t payload;
+        zmq_msg_init(&payload);
+        while (more) {
+            zmq_msg_init(&part);
+            if (zmq_msg_recv(&part, q->sock, ZMQ_DONTWAIT) < 0) {
+                int err = errno;
+                zmq_msg_close(&part);
+                zmq_msg_close(&payload);
+                for (int i = 0; i < n_env; i++)
+                    zmq_msg_close(&env[i]);
+                return err == EAGAIN ? 0 : -err;
+            }
+            more = zmq_msg_more(&part);
+            if (!more) {
+                zmq_msg_move(&payload, &part);
+                have_payload = true;
+            } else if (n_env < QUERY_ENVELOPE_MAX) {
+                zmq_msg_init(&env[n_env]);
+                zmq_msg_move(&env[n_env++], &part);
+            }
+            zmq_msg_close(&part);
+        }
+        int rc = have_payload
+                     ? query_run(q->st, zmq_msg_data(&payload),
+                                 zmq_msg_size(&payload), as_of, &reply,
+                                 &reply_len)
+                     : -EINVAL;
+        zmq_msg_close(&payload);
+        if (rc == 0) {
+            for (int i = 0; i < n_env; i++)
+                zmq_msg_send(&env[i], q->sock, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+            zmq_send(q->sock, reply, reply_len, ZMQ_DONTWAIT);
+        }
+        for (int i = 0; i < n_env; i++)
+            zmq_msg_close(&env[i]);
+        free(reply);
+    }
+}

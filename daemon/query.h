@@ -1,0 +1,34 @@
+/*
+ * query.h — the query ROUTER (DESIGN §6): a Query is answered from one
+ * LMDB read transaction with the slices asked for and the sequence
+ * number they reflect, so a subscriber can snapshot and then apply
+ * newer updates.
+ */
+#ifndef NYCKEL_QUERY_H
+#define NYCKEL_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+#define QUERY_MAX_PERIODS 240       /* periods in one period..period_to range */
+#define QUERY_MAX_SLICES 20000      /* slices in one result */
+
+struct query;
+
+int query_new(void *zctx, const char *endpoint, struct store *st,
+              struct query **out);
+void query_destroy(struct query **q);
+void *query_socket(struct query *q);
+
+/* Answer every query waiting on the socket. */
+int query_handle(struct query *q, int32_t as_of);
+
+/* Answer one encoded Query with an encoded QueryResult (*out, malloc'd).
+ * Refusals (bad period, unknown domain, ...) are in the result's error.
+ * Socket-free; used by query_handle and tests. */
+int query_run(struct store *st, const void *buf, size_t len, int32_t as_of,
+              uint8_t **out, size_t *out_len);
+
+#endif

@@ -1,0 +1,315 @@
+/*
+ * store.c — LMDB environment, transactions, map growth (see store.h).
+ *
+ * Keys are the text keys of cellmap.h without their NUL. LMDB return
+ * codes are positive errno values or its own negative MDB_* codes; both
+ * are passed up as negative numbers that store_strerror() knows.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "xalloc.h"
+
+#define STORE_MAP_INITIAL (256ULL << 20)
+#define STORE_MAP_MIN (1ULL << 20)
+
+static const char *const store_db_names[CELLMAP_DB_COUNT] = {
+    [CELLMAP_ENTITIES] = "entities",
+    [CELLMAP_CELLS] = "cells",
+    [CELLMAP_MEMBERS] = "members",
+    [CELLMAP_SEQS] = "seqs",
+};
+
+struct store {
+    MDB_env *env;
+    MDB_dbi dbi[CELLMAP_DB_COUNT];
+    MDB_dbi meta;
+    uint64_t map_bytes;         /* current map size */
+    uint64_t max_bytes;         /* ceiling */
+    uint64_t committed_seq;     /* global sequence of the last commit */
+};
+
+struct store_txn {
+    struct store *s;
+    MDB_txn *txn;
+    bool seq_set;               /* store_seq_put called */
+    uint64_t seq;               /* its value */
+};
+
+static int store_rc(int rc)
+{
+    if (rc == 0)
+        return 0;
+    if (rc == MDB_MAP_FULL)
+        return STORE_EMAPFULL;
+    return rc > 0 ? -rc : rc;
+}
+
+const char *store_strerror(int rc)
+{
+    switch (rc) {
+    case STORE_EMAPFULL:
+        return "database map is full";
+    case STORE_EFULL:
+        return "database reached its configured maximum size";
+    case STORE_ESCHEMA:
+        return "state directory holds another schema version";
+    default:
+        break;
+    }
+    if (rc <= MDB_KEYEXIST && rc >= MDB_LAST_ERRCODE)
+        return mdb_strerror(rc);
+    return strerror(-rc);
+}
+
+bool store_is_fatal(int rc)
+{
+    return rc == MDB_PANIC || rc == -EIO || rc == MDB_BAD_TXN;
+}
+
+static MDB_val store_key(const char *key)
+{
+    return (MDB_val){.mv_size = strlen(key), .mv_data = (void *)key};
+}
+
+static int store_check_schema(struct store *s)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc)
+        return store_rc(rc);
+    MDB_val k = store_key("schema"), v;
+    uint64_t want = STORE_SCHEMA_VERSION;
+    rc = mdb_get(txn, s->meta, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        v = (MDB_val){.mv_size = sizeof(want), .mv_data = &want};
+        rc = mdb_put(txn, s->meta, &k, &v, 0);
+    } else if (rc == 0) {
+        uint64_t have = 0;
+        if (v.mv_size == sizeof(have))
+            memcpy(&have, v.mv_data, sizeof(have));
+        if (have != want) {
+            mdb_txn_abort(txn);
+            return STORE_ESCHEMA;
+        }
+    }
+    if (rc) {
+        mdb_txn_abort(txn);
+        return store_rc(rc);
+    }
+    return store_rc(mdb_txn_commit(txn));
+}
+
+int store_open(const char *dir, uint64_t max_bytes, struct store **out)
+{
+    struct store *s = xcalloc(1, sizeof(*s));
+    MDB_txn *txn = NULL;
+    int rc;
+
+    if (mkdir(dir, 0700) && errno != EEXIST) {
+        rc = -errno;
+        goto fail;
+    }
+    s->max_bytes = max_bytes < STORE_MAP_MIN ? STORE_MAP_MIN : max_bytes;
+    s->map_bytes = STORE_MAP_INITIAL < s->max_bytes ? STORE_MAP_INITIAL
+                                                    : s->max_bytes;
+    if ((rc = mdb_env_create(&s->env)) ||
+        (rc = mdb_env_set_maxdbs(s->env, CELLMAP_DB_COUNT + 1)) ||
+        (rc = mdb_env_set_mapsize(s->env, s->map_bytes)) ||
+        (rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600))) {
+        rc = store_rc(rc);
+        goto fail;
+    }
+    /* An existing environment may already be larger than our start. */
+    MDB_envinfo info;
+    mdb_env_info(s->env, &info);
+    if (info.me_mapsize > s->map_bytes)
+        s->map_bytes = info.me_mapsize;
+
+    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)))
+        goto fail_rc;
+    for (int i = 0; i < CELLMAP_DB_COUNT; i++)
+        if ((rc = mdb_dbi_open(txn, store_db_names[i], MDB_CREATE,
+                               &s->dbi[i])))
+            goto fail_rc;
+    if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) ||
+        (rc = mdb_txn_commit(txn))) {
+        txn = NULL;
+        goto fail_rc;
+    }
+    txn = NULL;
+    if ((rc = store_check_schema(s)))
+        goto fail;
+    struct store_txn *rt;
+    if ((rc = store_txn_begin(s, false, &rt)))
+        goto fail;
+    rc = store_seq_get(rt, &s->committed_seq);
+    store_txn_abort(&rt);
+    if (rc)
+        goto fail;
+    *out = s;
+    return 0;
+
+fail_rc:
+    rc = store_rc(rc);
+fail:
+    if (txn)
+        mdb_txn_abort(txn);
+    if (s->env)
+        mdb_env_close(s->env);
+    free(s);
+    return rc;
+}
+
+void store_close(struct store **sp)
+{
+    struct store *s = sp ? *sp : NULL;
+    if (!s)
+        return;
+    mdb_env_close(s->env);
+    free(s);
+    *sp = NULL;
+}
+
+int store_txn_begin(struct store *s, bool write, struct store_txn **t)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &txn);
+    if (rc)
+        return store_rc(rc);
+    *t = xcalloc(1, sizeof(**t));
+    (*t)->s = s;
+    (*t)->txn = txn;
+    return 0;
+}
+
+int store_txn_commit(struct store_txn **t)
+{
+    int rc = store_rc(mdb_txn_commit((*t)->txn));
+    if (rc == 0 && (*t)->seq_set)
+        (*t)->s->committed_seq = (*t)->seq;
+    free(*t);
+    *t = NULL;
+    return rc;
+}
+
+void store_txn_abort(struct store_txn **t)
+{
+    if (!t || !*t)
+        return;
+    mdb_txn_abort((*t)->txn);
+    free(*t);
+    *t = NULL;
+}
+
+int store_load(void *ctx, enum cellmap_db db, const char *key, void **val,
+               size_t *len)
+{
+    struct store_txn *t = ctx;
+    MDB_val k = store_key(key), v;
+    int rc = mdb_get(t->txn, t->s->dbi[db], &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return 1;
+    if (rc)
+        return store_rc(rc);
+    *val = xmalloc(v.mv_size);
+    memcpy(*val, v.mv_data, v.mv_size);
+    *len = v.mv_size;
+    return 0;
+}
+
+int store_put(struct store_txn *t, enum cellmap_db db, const char *key,
+              const void *val, size_t len)
+{
+    MDB_val k = store_key(key);
+    if (len == 0) {
+        int rc = mdb_del(t->txn, t->s->dbi[db], &k, NULL);
+        return rc == MDB_NOTFOUND ? 0 : store_rc(rc);
+    }
+    MDB_val v = {.mv_size = len, .mv_data = (void *)val};
+    return store_rc(mdb_put(t->txn, t->s->dbi[db], &k, &v, 0));
+}
+
+int store_seq_get(struct store_txn *t, uint64_t *seq)
+{
+    MDB_val k = store_key("seq"), v;
+    int rc = mdb_get(t->txn, t->s->meta, &k, &v);
+    *seq = 0;
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return store_rc(rc);
+    if (v.mv_size != sizeof(*seq))
+        return -EPROTO;
+    memcpy(seq, v.mv_data, sizeof(*seq));
+    return 0;
+}
+
+int store_seq_put(struct store_txn *t, uint64_t seq)
+{
+    MDB_val k = store_key("seq");
+    MDB_val v = {.mv_size = sizeof(seq), .mv_data = &seq};
+    int rc = store_rc(mdb_put(t->txn, t->s->meta, &k, &v, 0));
+    if (rc == 0) {
+        t->seq_set = true;
+        t->seq = seq;
+    }
+    return rc;
+}
+
+int store_scan(struct store_txn *t, enum cellmap_db db, const char *prefix,
+               store_scan_fn fn, void *ctx)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, t->s->dbi[db], &cur);
+    if (rc)
+        return store_rc(rc);
+    size_t plen = strlen(prefix);
+    MDB_val k = store_key(prefix), v;
+    MDB_cursor_op op = plen ? MDB_SET_RANGE : MDB_FIRST;
+    int fn_rc = 0;
+    while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+        op = MDB_NEXT;
+        if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+            break;
+        if ((fn_rc = fn(ctx, k.mv_data, k.mv_size, v.mv_data, v.mv_size)))
+            break;
+    }
+    mdb_cursor_close(cur);
+    if (fn_rc)
+        return fn_rc;
+    return rc == MDB_NOTFOUND ? 0 : store_rc(rc);
+}
+
+int store_grow(struct store *s)
+{
+    if (s->map_bytes >= s->max_bytes)
+        return STORE_EFULL;
+    uint64_t next = s->map_bytes * 2;
+    if (next > s->max_bytes)
+        next = s->max_bytes;
+    int rc = mdb_env_set_mapsize(s->env, next);
+    if (rc)
+        return store_rc(rc);
+    log_info("store: map grown from %llu to %llu MiB",
+             (unsigned long long)(s->map_bytes >> 20),
+             (unsigned long long)(next >> 20));
+    s->map_bytes = next;
+    return 0;
+}
+
+uint64_t store_committed_seq(const struct store *s)
+{
+    return s->committed_seq;
+}
+
+uint64_t store_map_bytes(const struct store *s)
+{
+    return s->map_bytes;
+}

@@ -1,0 +1,71 @@
+/*
+ * store.h — the only door to LMDB (DESIGN §7). One environment in the
+ * state directory with the databases of cellmap.h plus "meta" (schema
+ * version, global sequence). One write transaction per batch, durable
+ * at commit. The map grows when full, up to a configured ceiling.
+ */
+#ifndef NYCKEL_STORE_H
+#define NYCKEL_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cellmap.h"
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_EMAPFULL (-1201)  /* map full: grow and redo the transaction */
+#define STORE_EFULL (-1202)     /* map at its configured maximum */
+#define STORE_ESCHEMA (-1203)   /* state directory of another schema */
+
+struct store;
+struct store_txn;
+
+/* Open (creating) the environment in dir, whose map may grow to
+ * max_bytes. 0 or a negative code (store_strerror). */
+int store_open(const char *dir, uint64_t max_bytes, struct store **out);
+/* Close; NULL-safe, nulls *s. No transaction may be open. */
+void store_close(struct store **s);
+
+/* Begin a write (write = true; one at a time) or read transaction. */
+int store_txn_begin(struct store *s, bool write, struct store_txn **t);
+/* Commit durably; *t is gone either way. A failed commit changed
+ * nothing. */
+int store_txn_commit(struct store_txn **t);
+/* Abort; NULL-safe, nulls *t. */
+void store_txn_abort(struct store_txn **t);
+
+/* A cellmap_load_fn over an open transaction (ctx is the txn). */
+int store_load(void *txn, enum cellmap_db db, const char *key, void **val,
+               size_t *len);
+/* Put key (len 0: delete; deleting an absent key is fine). */
+int store_put(struct store_txn *t, enum cellmap_db db, const char *key,
+              const void *val, size_t len);
+
+/* The global sequence (0 in a new store) and its update. */
+int store_seq_get(struct store_txn *t, uint64_t *seq);
+int store_seq_put(struct store_txn *t, uint64_t seq);
+
+/* Call fn for every record of db whose key starts with prefix, in key
+ * order, until fn returns nonzero (returned). Borrowed pointers last
+ * until fn returns. */
+typedef int (*store_scan_fn)(void *ctx, const char *key, size_t klen,
+                             const void *val, size_t len);
+int store_scan(struct store_txn *t, enum cellmap_db db, const char *prefix,
+               store_scan_fn fn, void *ctx);
+
+/* After STORE_EMAPFULL (no transaction open): double the map, up to the
+ * maximum. 0, or STORE_EFULL when already there. */
+int store_grow(struct store *s);
+/* The global sequence as of the last successful commit. */
+uint64_t store_committed_seq(const struct store *s);
+/* Current map size, bytes. */
+uint64_t store_map_bytes(const struct store *s);
+
+/* True when rc means the environment is unusable (restart needed). */
+bool store_is_fatal(int rc);
+
+/* Text for a store code, an LMDB code or -errno. */
+const char *store_strerror(int rc);
+
+#endif

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# A malformed protobuf frame, an oversized frame, a wrong protocol and a
+# batch of mixed good and bad events: nyckeld stays up, good events are
+# accepted, each bad one gets its reason (it_frames checks the replies).
+. "$(dirname "$0")/lib.sh"
+nk_start
+"$BUILD/tests/it_frames" "$NK_INGEST" || fail "it_frames"
+kill -0 "$NK_PID" || fail "nyckeld died"
+# the two good payments of 2014-05: 1234,00 + 1000,00 kr, one household
+assert_eq "$(nk_metric 2014-05 paid)" 2234 "paid after the mixed batch"
+assert_eq "$(nk_metric 2014-05 households)" 1 "households after the mixed batch"
+nk_stop
