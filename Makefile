@@ -59,6 +59,9 @@ IT_TOOLS     := $(patsubst tests/it/%.c,$(BUILD)/tests/%,$(IT_TOOL_SRCS))
 
 PROGRAMS := $(BUILD)/nyckeld $(CLIENTS)
 
+# keep objects made by chained pattern rules
+.SECONDARY:
+
 .PHONY: all deps check test unit it demo install clean format bench
 all: $(PROGRAMS)
 
@@ -130,7 +133,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include \
 	           $(DESTDIR)$(PREFIX)/lib
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 include/nyckel.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 include/nyckel.h include/nyckel_sub.h $(DESTDIR)$(PREFIX)/include/
 	install -m 0644 $(BUILD)/libnyckel.a $(DESTDIR)$(PREFIX)/lib/
 	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 0644 systemd/nyckeld.service $(DESTDIR)$(PREFIX)/lib/systemd/system/

@@ -52,7 +52,8 @@ int cell_read(struct cellmap *m, const char *key, int64_t *counters,
     if (rc)
         return rc;
     size_t have = len / sizeof(int64_t);
-    memcpy(counters, val, (have < n ? have : n) * sizeof(int64_t));
+    if (have)
+        memcpy(counters, val, (have < n ? have : n) * sizeof(int64_t));
     return 0;
 }
 

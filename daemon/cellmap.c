@@ -205,7 +205,8 @@ int cellmap_each_dirty(struct cellmap *m, enum cellmap_db db,
     for (size_t i = 0; i < m->n; i++)
         if (m->recs[i].dirty && (db == CELLMAP_DB_COUNT || m->recs[i].db == db))
             list[k++] = &m->recs[i];
-    qsort(list, k, sizeof(*list), cellmap_cmp);
+    if (k)
+        qsort(list, k, sizeof(*list), cellmap_cmp);
     int rc = 0;
     for (size_t i = 0; i < k && rc == 0; i++)
         rc = fn(ctx, list[i]->db, list[i]->key, list[i]->val, list[i]->len);

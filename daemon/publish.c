@@ -76,6 +76,8 @@ static int topic_cmp(const void *a, const void *b)
 
 static void topic_set_unique(struct topic_set *s)
 {
+    if (s->n == 0)
+        return;
     qsort(s->v, s->n, sizeof(*s->v), topic_cmp);
     size_t k = 0;
     for (size_t i = 0; i < s->n; i++) {

@@ -17,13 +17,20 @@
 
 #define VALIDATE_TEXT_MAX 160   /* reason text buffer, bytes incl. NUL */
 
+/* Amount caps, far above any municipal figure, so that the int64 sums of
+ * aggregation cannot overflow: |amount_ore| of a payment, a budget and
+ * each budget month at most 100 000 000 000 kr; a placement's
+ * daily_cost_ore at most 10 000 000 kr per care day. */
+#define VALIDATE_AMOUNT_MAX_ORE 10000000000000LL   /* 1e13 öre */
+#define VALIDATE_DAILY_COST_MAX_ORE 1000000000LL   /* 1e9 öre */
+
 /* One code per rule; the wire code is reason_code(). Order is stable:
  * append new reasons at the end. */
 enum reason {
     REASON_OK = 0,
     REASON_MISSING_FIELD,       /* "missing_field": a required field absent */
     REASON_UNKNOWN_KIND,        /* "unknown_kind": no event body */
-    REASON_BAD_ID,              /* "bad_id": empty, too long, control chars */
+    REASON_BAD_ID,              /* "bad_id": empty, control/space, bad UTF-8 */
     REASON_PERSONNUMMER,        /* "personnummer": looks like a personnummer */
     REASON_BAD_MUNICIPALITY,    /* "bad_municipality": not 4 digits */
     REASON_BAD_REVISION,        /* "bad_revision": 0 */
@@ -37,6 +44,7 @@ enum reason {
     REASON_BAD_BUDGET_PROFILE,  /* "bad_budget_profile": not 12 amounts, or sum differs */
     REASON_CONFLICTING_FIELDS,  /* "conflicting_fields": e.g. person and household */
     REASON_TOO_LONG,            /* "too_long": a text field over its limit */
+    REASON_AMOUNT_OUT_OF_RANGE, /* "amount_out_of_range": over a cap */
     REASON_COUNT
 };
 

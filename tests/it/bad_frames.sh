@@ -2,7 +2,7 @@
 # A malformed protobuf frame, an oversized frame, a wrong protocol and a
 # batch of mixed good and bad events: nyckeld stays up, good events are
 # accepted, each bad one gets its reason (it_frames checks the replies).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 nk_start
 "$BUILD/tests/it_frames" "$NK_INGEST" || fail "it_frames"
 kill -0 "$NK_PID" || fail "nyckeld died"

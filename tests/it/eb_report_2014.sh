@@ -8,7 +8,7 @@
 # and 1 088 in January..June (6 months): 969 + 1088 = 2057 households,
 # 969 * 7 + 1088 * 6 = 6783 + 6528 = 13311 household-months.
 # Every payment is 5 000,00 kr: paid = 13311 * 5000 = 66 555 000 kr.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 
 awk 'BEGIN {
     n = 0

@@ -1,8 +1,8 @@
-# tests/it/lib.sh — shared by the integration scripts: start the real
+# tests/it/lib.bash — shared by the integration scripts: start the real
 # nyckeld on free loopback ports with a temporary state directory, talk
 # to it with the real clients, clean up whatever happens.
 #
-# Use: . "$(dirname "$0")/lib.sh"; nk_start; nk_push FILE; nk_query ...
+# Use: . "$(dirname "$0")/lib.bash"; nk_start; nk_push FILE; nk_query ...
 set -euo pipefail
 BUILD=${BUILD:-build}
 NK_TMP=$(mktemp -d "${TMPDIR:-/tmp}/nyckel-it.XXXXXX")
@@ -85,7 +85,7 @@ nk_kill() {
 
 nk_push() {
     "$BUILD/nyckel-push" --ingest "$NK_INGEST" --spool "$NK_TMP/spool" \
-        --quiet "$@"
+        "$@"
 }
 
 nk_query() {
@@ -97,4 +97,25 @@ nk_query() {
 nk_metric() {
     nk_query --municipality 0127 --domain eb --period "$1" --format json |
         jq -r ".metrics.$2"
+}
+
+# nk_snapshot: every eb slice of 0127 over a set of periods of every
+# kind, as sorted JSON lines without sequence numbers, for comparing two
+# daemons' states.
+nk_snapshot() {
+    local p r
+    for p in 2013 2014 2014-T1 2014-T2 2014-Q2 2014-H1 2014-03 2014-06 \
+        2014-06-YTD 2014-06-R12 2015-03-R12; do
+        nk_query --municipality 0127 --domain eb --period "$p" --format json
+        for r in unit age_band category; do
+            nk_query --municipality 0127 --domain eb --period "$p" \
+                --rollup "$r" --format json
+        done
+    done | jq -c 'del(.seq)' | sort
+}
+
+# nk_summary_field FILE WORD: the number before WORD ("accepted", ...)
+# in nyckel-push's summary line in FILE.
+nk_summary_field() {
+    grep -E 'events read:' "$1" | tail -n 1 | grep -oE "[0-9]+ $2" | cut -d' ' -f1
 }

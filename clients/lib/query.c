@@ -1,0 +1,344 @@
+/*
+ * query.c — libnyckel's snapshot queries (DESIGN §6 "Queries") and the
+ * wire conversions the subscriber shares (sub_wire.h).
+ *
+ * A query is one frame on a fresh DEALER socket: a fresh socket per
+ * query means a late answer to an earlier, timed-out query can never be
+ * taken for the answer to this one (QueryResult carries no request id).
+ * Linger is 0 so that giving up never blocks on unsent frames.
+ */
+#include "sub_wire.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <zmq.h>
+
+#include "nyckel.pb-c.h"
+#include "nyckel_sub.h"
+
+/* ------------------------------------------------------------ memory */
+
+static void sub_oom(size_t size)
+{
+    fprintf(stderr, "libnyckel: out of memory allocating %zu bytes\n", size);
+    abort();
+}
+
+void *sub_xmalloc(size_t size)
+{
+    void *p = malloc(size ? size : 1);
+    if (!p)
+        sub_oom(size);
+    return p;
+}
+
+void *sub_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        sub_oom(n * size);
+    return p;
+}
+
+void *sub_xrealloc(void *p, size_t size)
+{
+    void *q = realloc(p, size ? size : 1);
+    if (!q)
+        sub_oom(size);
+    return q;
+}
+
+char *sub_xstrdup(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *p = sub_xmalloc(n);
+    memcpy(p, s, n);
+    return p;
+}
+
+char *sub_xstrdup0(const char *s)
+{
+    return sub_xstrdup(s ? s : "");
+}
+
+long long sub_wire_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ------------------------------------------------------------ errors */
+
+const char *nyckel_sub_strerror(int code)
+{
+    switch (code) {
+    case 0:
+        return "success";
+    case NYCKEL_SUB_ETIMEOUT:
+        return "no answer within the timeout";
+    case NYCKEL_SUB_EMALFORMED:
+        return "malformed message from nyckeld";
+    case NYCKEL_SUB_EPROTOCOL:
+        return "nyckeld speaks another protocol version";
+    case NYCKEL_SUB_EREFUSED:
+        return "query refused by nyckeld";
+    case NYCKEL_SUB_ETOOMANY:
+        return "too many domains or filters in one query";
+    default:
+        break;
+    }
+    /* ZeroMQ's texts cover errno and its own codes (ETERM, EFSM, ...) */
+    return zmq_strerror(code < 0 ? -code : code);
+}
+
+/* ------------------------------------------------------------ slices */
+
+void sub_wire_slice_fini(struct nyckel_slice *s)
+{
+    if (!s)
+        return;
+    free((void *)s->municipality);
+    free((void *)s->domain);
+    free((void *)s->period);
+    for (size_t i = 0; i < s->n_dims; i++) {
+        free((void *)s->dims[i].key);
+        free((void *)s->dims[i].value);
+    }
+    free((void *)s->dims);
+    for (size_t i = 0; i < s->n_metrics; i++) {
+        free((void *)s->metrics[i].id);
+        free((void *)s->metrics[i].label);
+        free((void *)s->metrics[i].unit);
+    }
+    free((void *)s->metrics);
+    memset(s, 0, sizeof *s);
+}
+
+void sub_wire_slice_from_pb(struct nyckel_slice *dst, const Nyckel__Slice *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->municipality = sub_xstrdup0(src->municipality);
+    dst->domain = sub_xstrdup0(src->domain);
+    dst->period = sub_xstrdup0(src->period);
+    dst->seq = src->has_seq ? src->seq : 0;
+
+    struct nyckel_dim *dims = sub_xcalloc(src->n_dims, sizeof *dims);
+    for (size_t i = 0; i < src->n_dims; i++) {
+        const Nyckel__Dim *d = src->dims[i];
+        dims[i].key = sub_xstrdup0(d ? d->key : NULL);
+        dims[i].value = sub_xstrdup0(d ? d->value : NULL);
+    }
+    dst->dims = dims;
+    dst->n_dims = src->n_dims;
+
+    struct nyckel_metric *ms = sub_xcalloc(src->n_metrics, sizeof *ms);
+    for (size_t i = 0; i < src->n_metrics; i++) {
+        const Nyckel__Metric *m = src->metrics[i];
+        ms[i].id = sub_xstrdup0(m ? m->id : NULL);
+        ms[i].label = m ? sub_xstrdup(m->label) : NULL;
+        ms[i].unit = m ? sub_xstrdup(m->unit) : NULL;
+        ms[i].is_null = !(m && m->has_value);
+        ms[i].value = ms[i].is_null ? 0.0 : m->value;
+    }
+    dst->metrics = ms;
+    dst->n_metrics = src->n_metrics;
+}
+
+void nyckel_result_destroy(struct nyckel_result **r)
+{
+    if (!r || !*r)
+        return;
+    struct nyckel_result *p = *r;
+    for (size_t i = 0; i < p->n_slices; i++)
+        sub_wire_slice_fini(&p->slices[i]);
+    free(p->slices);
+    free((void *)p->as_of);
+    free((void *)p->error);
+    free((void *)p->text);
+    free(p);
+    *r = NULL;
+}
+
+/* ------------------------------------------------------------ sockets */
+
+int sub_wire_dealer_open(void *ctx, const char *endpoint, void **sock)
+{
+    int rc = 0;
+    int linger = 0;
+    int64_t max_bytes = NYCKEL_QUERY_MAX_REPLY_BYTES;
+    void *s = zmq_socket(ctx, ZMQ_DEALER);
+    if (!s)
+        return -zmq_errno();
+    if (zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger) ||
+        zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max_bytes, sizeof max_bytes) ||
+        zmq_connect(s, endpoint)) {
+        rc = -zmq_errno();
+        zmq_close(s);
+        return rc;
+    }
+    *sock = s;
+    return 0;
+}
+
+int sub_wire_query_send(void *sock, const struct nyckel_query *q)
+{
+    int rc = 0;
+    Nyckel__Query msg = NYCKEL__QUERY__INIT;
+    Nyckel__Dim dims[NYCKEL_QUERY_MAX_LIST];
+    Nyckel__Dim *dimp[NYCKEL_QUERY_MAX_LIST];
+    uint8_t *buf = NULL;
+
+    if (!q || !q->municipality || !*q->municipality)
+        return -EINVAL;
+    if (q->n_domains > NYCKEL_QUERY_MAX_LIST ||
+        q->n_filters > NYCKEL_QUERY_MAX_LIST)
+        return NYCKEL_SUB_ETOOMANY;
+
+    msg.has_protocol = 1;
+    msg.protocol = NYCKEL_SUB_PROTOCOL;
+    /* protobuf-c's structs are not const-correct; packing only reads. */
+    msg.municipality = (char *)q->municipality;
+    msg.n_domains = q->n_domains;
+    msg.domains = (char **)q->domains;
+    msg.period = (char *)q->period;
+    msg.period_to = (char *)q->period_to;
+    msg.rollup = (char *)q->rollup;
+    for (size_t i = 0; i < q->n_filters; i++) {
+        nyckel__dim__init(&dims[i]);
+        dims[i].key = (char *)q->filters[i].key;
+        dims[i].value = (char *)q->filters[i].value;
+        dimp[i] = &dims[i];
+    }
+    msg.n_filters = q->n_filters;
+    msg.filters = q->n_filters ? dimp : NULL;
+    if (q->compare_previous_year) {
+        msg.has_compare_previous_year = 1;
+        msg.compare_previous_year = 1;
+    }
+
+    size_t len = nyckel__query__get_packed_size(&msg);
+    buf = sub_xmalloc(len);
+    nyckel__query__pack(&msg, buf);
+    if (zmq_send(sock, buf, len, ZMQ_DONTWAIT) < 0)
+        rc = -zmq_errno();
+    free(buf);
+    return rc;
+}
+
+static void sub_result_from_pb(struct nyckel_result *r,
+                               const Nyckel__QueryResult *m)
+{
+    r->protocol = m->has_protocol ? m->protocol : 0;
+    r->seq = m->has_seq ? m->seq : 0;
+    r->as_of = sub_xstrdup0(m->as_of);
+    r->error = sub_xstrdup(m->error);
+    r->text = sub_xstrdup(m->text);
+    r->slices = sub_xcalloc(m->n_slices, sizeof *r->slices);
+    for (size_t i = 0; i < m->n_slices; i++) {
+        if (!m->slices[i])
+            continue;
+        sub_wire_slice_from_pb(&r->slices[r->n_slices++], m->slices[i]);
+    }
+}
+
+int sub_wire_result_recv(void *sock, struct nyckel_result **out)
+{
+    int rc = 0;
+    zmq_msg_t frame;
+    Nyckel__QueryResult *m = NULL;
+    int more = 0;
+    size_t more_len = sizeof more;
+
+    *out = NULL;
+    zmq_msg_init(&frame);
+    if (zmq_msg_recv(&frame, sock, ZMQ_DONTWAIT) < 0) {
+        rc = -zmq_errno();
+        goto out;
+    }
+    if (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &more_len) == 0 && more) {
+        /* One frame is the protocol; drain the rest and refuse. */
+        zmq_msg_t extra;
+        zmq_msg_init(&extra);
+        while (more && zmq_msg_recv(&extra, sock, ZMQ_DONTWAIT) >= 0)
+            more = zmq_msg_more(&extra);
+        zmq_msg_close(&extra);
+        rc = NYCKEL_SUB_EMALFORMED;
+        goto out;
+    }
+    m = nyckel__query_result__unpack(NULL, zmq_msg_size(&frame),
+                                     zmq_msg_data(&frame));
+    if (!m) {
+        rc = NYCKEL_SUB_EMALFORMED;
+        goto out;
+    }
+    /* A refusal is reported as such whatever else the reply holds. */
+    if (!m->error && (!m->has_protocol || m->protocol != NYCKEL_SUB_PROTOCOL)) {
+        rc = NYCKEL_SUB_EPROTOCOL;
+        goto out;
+    }
+    struct nyckel_result *r = sub_xcalloc(1, sizeof *r);
+    sub_result_from_pb(r, m);
+    *out = r;
+out:
+    if (m)
+        nyckel__query_result__free_unpacked(m, NULL);
+    zmq_msg_close(&frame);
+    return rc;
+}
+
+/* ------------------------------------------------------------ query */
+
+int nyckel_query_run(const char *endpoint, const struct nyckel_query *q,
+                     int timeout_ms, struct nyckel_result **out)
+{
+    int rc = 0;
+    void *ctx = NULL;
+    void *sock = NULL;
+
+    if (!out)
+        return -EINVAL;
+    *out = NULL;
+    if (!q || !q->municipality || !*q->municipality)
+        return -EINVAL;
+    if (q->n_domains > NYCKEL_QUERY_MAX_LIST ||
+        q->n_filters > NYCKEL_QUERY_MAX_LIST)
+        return NYCKEL_SUB_ETOOMANY;
+    if (!endpoint)
+        endpoint = NYCKEL_SUB_DEFAULT_QUERY;
+    if (timeout_ms <= 0)
+        timeout_ms = NYCKEL_SUB_DEFAULT_TIMEOUT_MS;
+
+    ctx = zmq_ctx_new();
+    if (!ctx)
+        return -zmq_errno();
+    rc = sub_wire_dealer_open(ctx, endpoint, &sock);
+    if (rc)
+        goto out;
+    rc = sub_wire_query_send(sock, q);
+    if (rc)
+        goto out;
+
+    zmq_pollitem_t item = {.socket = sock, .events = ZMQ_POLLIN};
+    int n = zmq_poll(&item, 1, timeout_ms);
+    if (n < 0) {
+        rc = -zmq_errno();
+        goto out;
+    }
+    if (n == 0) {
+        rc = NYCKEL_SUB_ETIMEOUT;
+        goto out;
+    }
+    rc = sub_wire_result_recv(sock, out);
+out:
+    if (sock)
+        zmq_close(sock);
+    zmq_ctx_term(ctx);
+    return rc;
+}

@@ -1,0 +1,323 @@
+/*
+ * nyckel-query — one snapshot query to nyckeld, printed as a table,
+ * JSON lines (DESIGN §8) or CSV.
+ *
+ * Exit status: 0 success, 1 no answer (or another runtime failure),
+ * 2 usage error or query refused by nyckeld.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nyckel_sub.h"
+
+#ifndef NYCKEL_VERSION
+#define NYCKEL_VERSION "0.0.0"
+#endif
+
+#define PROG "nyckel-query"
+#define EXIT_NO_ANSWER 1
+#define EXIT_USAGE 2
+
+enum format { FORMAT_TABLE, FORMAT_JSON, FORMAT_CSV };
+
+struct opts {
+    const char *municipality;
+    const char *domains[NYCKEL_QUERY_MAX_LIST];
+    size_t n_domains;
+    const char *period;
+    const char *period_to;
+    const char *rollup;
+    struct nyckel_dim filters[NYCKEL_QUERY_MAX_LIST];
+    size_t n_filters;
+    int compare;
+    enum format format;
+    const char *query_ep;
+    int timeout_ms;
+    char *owned[2 * NYCKEL_QUERY_MAX_LIST + 2]; /* strings to free */
+    size_t n_owned;
+};
+
+static void usage(FILE *out)
+{
+    fprintf(
+        out,
+        "Usage: " PROG " --municipality CODE [options]\n"
+        "Ask nyckeld for key ratios of one municipality and print them.\n"
+        "\n"
+        "  -m, --municipality CODE  kommunkod, e.g. 0127 (required)\n"
+        "  -d, --domain D           eb, pl, inv or ec; repeat or comma list\n"
+        "                           (default: every domain)\n"
+        "  -p, --period P           period id: 2014, 2014-08, 2014-T2,\n"
+        "                           2014-Q3, 2014-H1, 2014-08-YTD, "
+        "2014-08-R12\n"
+        "      --period-to P        every period of the same kind up to P\n"
+        "  -r, --rollup R           slices: unit, age_band, setting,regi, ...\n"
+        "                           (default: the totals)\n"
+        "  -w, --where K=V          keep slices whose dimension K is V "
+        "(repeat)\n"
+        "      --compare            also the same period one year earlier\n"
+        "  -f, --format F           table (default), json or csv\n"
+        "      --query EP           query endpoint (default %s)\n"
+        "      --ingest EP          accepted for uniformity, not used\n"
+        "      --pub EP             accepted for uniformity, not used\n"
+        "  -t, --timeout MS         wait this long for the answer (default "
+        "%d)\n"
+        "  -h, --help               this text\n"
+        "  -V, --version            print the version\n"
+        "\n"
+        "Exit status: 0 ok, 1 no answer from nyckeld, 2 usage error or\n"
+        "query refused.\n",
+        NYCKEL_SUB_DEFAULT_QUERY, NYCKEL_SUB_DEFAULT_TIMEOUT_MS);
+}
+
+static int usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, PROG ": ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry '" PROG " --help' for more information.\n");
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+/* Remember s for freeing at exit; 0, or -1 when there are too many. */
+static int keep(struct opts *o, char *s)
+{
+    if (o->n_owned == sizeof o->owned / sizeof o->owned[0]) {
+        free(s);
+        return -1;
+    }
+    o->owned[o->n_owned++] = s;
+    return 0;
+}
+
+static int add_domains(struct opts *o, const char *arg)
+{
+    char *copy = strdup(arg);
+    if (!copy) {
+        perror(PROG);
+        exit(EXIT_FAILURE);
+    }
+    if (keep(o, copy))
+        return usage_error("too many --domain options");
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        if (o->n_domains == NYCKEL_QUERY_MAX_LIST)
+            return usage_error("at most %d domains", NYCKEL_QUERY_MAX_LIST);
+        o->domains[o->n_domains++] = tok;
+    }
+    return 0;
+}
+
+static int add_filter(struct opts *o, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg)
+        return usage_error("--where wants KEY=VALUE, not '%s'", arg);
+    if (o->n_filters == NYCKEL_QUERY_MAX_LIST)
+        return usage_error("at most %d --where filters", NYCKEL_QUERY_MAX_LIST);
+    char *copy = strdup(arg);
+    if (!copy) {
+        perror(PROG);
+        exit(EXIT_FAILURE);
+    }
+    if (keep(o, copy))
+        return usage_error("too many --where options");
+    copy[eq - arg] = '\0';
+    o->filters[o->n_filters].key = copy;
+    o->filters[o->n_filters].value = copy + (eq - arg) + 1;
+    o->n_filters++;
+    return 0;
+}
+
+static int parse_ms(const char *arg, int *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (errno || end == arg || *end || v <= 0 || v > INT_MAX)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+/* Returns -1 to go on, or an exit status. */
+static int parse(int argc, char **argv, struct opts *o)
+{
+    enum { OPT_PERIOD_TO = 256, OPT_COMPARE, OPT_QUERY, OPT_INGEST, OPT_PUB };
+    static const struct option longopts[] = {
+        {"municipality", required_argument, NULL, 'm'},
+        {"domain", required_argument, NULL, 'd'},
+        {"period", required_argument, NULL, 'p'},
+        {"period-to", required_argument, NULL, OPT_PERIOD_TO},
+        {"rollup", required_argument, NULL, 'r'},
+        {"where", required_argument, NULL, 'w'},
+        {"compare", no_argument, NULL, OPT_COMPARE},
+        {"compare-previous-year", no_argument, NULL, OPT_COMPARE},
+        {"format", required_argument, NULL, 'f'},
+        {"query", required_argument, NULL, OPT_QUERY},
+        {"ingest", required_argument, NULL, OPT_INGEST},
+        {"pub", required_argument, NULL, OPT_PUB},
+        {"timeout", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    int c, rc;
+
+    o->format = FORMAT_TABLE;
+    o->query_ep = NYCKEL_SUB_DEFAULT_QUERY;
+    o->timeout_ms = NYCKEL_SUB_DEFAULT_TIMEOUT_MS;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":m:d:p:r:w:f:t:hV", longopts, NULL)) !=
+           -1) {
+        switch (c) {
+        case 'm':
+            o->municipality = optarg;
+            break;
+        case 'd':
+            if ((rc = add_domains(o, optarg)))
+                return rc;
+            break;
+        case 'p':
+            o->period = optarg;
+            break;
+        case OPT_PERIOD_TO:
+            o->period_to = optarg;
+            break;
+        case 'r':
+            o->rollup = strcmp(optarg, "total") == 0 ? NULL : optarg;
+            break;
+        case 'w':
+            if ((rc = add_filter(o, optarg)))
+                return rc;
+            break;
+        case OPT_COMPARE:
+            o->compare = 1;
+            break;
+        case 'f':
+            if (strcmp(optarg, "table") == 0)
+                o->format = FORMAT_TABLE;
+            else if (strcmp(optarg, "json") == 0)
+                o->format = FORMAT_JSON;
+            else if (strcmp(optarg, "csv") == 0)
+                o->format = FORMAT_CSV;
+            else
+                return usage_error("unknown format '%s' (table, json or csv)",
+                                   optarg);
+            break;
+        case OPT_QUERY:
+            o->query_ep = optarg;
+            break;
+        case OPT_INGEST:
+        case OPT_PUB:
+            break;
+        case 't':
+            if (parse_ms(optarg, &o->timeout_ms))
+                return usage_error("--timeout wants milliseconds > 0, not '%s'",
+                                   optarg);
+            break;
+        case 'h':
+            usage(stdout);
+            return EXIT_SUCCESS;
+        case 'V':
+            printf(PROG " " NYCKEL_VERSION "\n");
+            return EXIT_SUCCESS;
+        case ':':
+            return usage_error("option '%s' needs a value", argv[optind - 1]);
+        default:
+            return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (!o->municipality || !*o->municipality)
+        return usage_error("--municipality is required");
+    if (o->period_to && !o->period)
+        return usage_error("--period-to needs --period");
+    return -1;
+}
+
+static int run(struct opts *o)
+{
+    struct nyckel_query q = {
+        .municipality = o->municipality,
+        .n_domains = o->n_domains,
+        .domains = o->domains,
+        .period = o->period,
+        .period_to = o->period_to,
+        .rollup = o->rollup,
+        .n_filters = o->n_filters,
+        .filters = o->filters,
+        .compare_previous_year = o->compare,
+    };
+    struct nyckel_result *r = NULL;
+    int rc = nyckel_query_run(o->query_ep, &q, o->timeout_ms, &r);
+
+    if (rc == NYCKEL_SUB_ETIMEOUT) {
+        fprintf(stderr,
+                PROG ": no answer from %s within %d ms (is nyckeld running?)\n",
+                o->query_ep, o->timeout_ms);
+        return EXIT_NO_ANSWER;
+    }
+    if (rc == -EINVAL || rc == -EPROTONOSUPPORT) {
+        fprintf(stderr, PROG ": cannot use query endpoint '%s': %s\n",
+                o->query_ep, nyckel_sub_strerror(rc));
+        return EXIT_USAGE;
+    }
+    if (rc) {
+        fprintf(stderr, PROG ": %s: %s\n", o->query_ep,
+                nyckel_sub_strerror(rc));
+        return EXIT_FAILURE;
+    }
+    if (r->error) {
+        fprintf(stderr, PROG ": %s: %s\n", r->error,
+                r->text && *r->text ? r->text : "query refused");
+        nyckel_result_destroy(&r);
+        return EXIT_USAGE;
+    }
+
+    switch (o->format) {
+    case FORMAT_JSON:
+        rc = nyckel_format_json_result(stdout, r);
+        break;
+    case FORMAT_CSV:
+        rc = nyckel_format_csv(stdout, r);
+        break;
+    case FORMAT_TABLE:
+        rc = nyckel_format_table(stdout, r, 0);
+        break;
+    }
+    nyckel_result_destroy(&r);
+    if (rc == 0 && fflush(stdout) != 0)
+        rc = -errno;
+    if (rc) {
+        fprintf(stderr, PROG ": writing output: %s\n",
+                rc == -EIO ? strerror(errno ? errno : EIO)
+                           : nyckel_sub_strerror(rc));
+        return EXIT_FAILURE;
+    }
+    return EXIT_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+    struct opts o;
+    memset(&o, 0, sizeof o);
+    int status = parse(argc, argv, &o);
+    if (status < 0)
+        status = run(&o);
+    for (size_t i = 0; i < o.n_owned; i++)
+        free(o.owned[i]);
+    return status;
+}

@@ -1,0 +1,304 @@
+/*
+ * nyckel_sub.h — the query and subscribe half of libnyckel (DESIGN §6, §8).
+ *
+ * Three parts, all in plain C structs (no protobuf, no ZeroMQ types):
+ *
+ *  - nyckel_query_run(): one snapshot query to nyckeld's query endpoint,
+ *    answered by a struct nyckel_result the caller owns.
+ *  - struct nyckel_sub: a subscriber that keeps a set of slices current
+ *    with the Clone pattern: subscribe first, then snapshot, then apply
+ *    sequenced updates; a broken per-slice chain (gap) or a silent
+ *    publisher makes it snapshot again. Poll-style with a callback.
+ *  - nyckel_format_*(): the JSON-lines, CSV and table renderings of
+ *    slices that nyckel-query and nyckel-watch print.
+ *
+ * Self-contained: include/nyckel.h includes this header at its end, but
+ * it can be used alone. Names used: nyckel_dim, nyckel_metric,
+ * nyckel_slice, nyckel_result, nyckel_query*, nyckel_sub*,
+ * nyckel_format*, NYCKEL_SUB_*, NYCKEL_QUERY_*, NYCKEL_FORMAT_*.
+ *
+ * Return codes: 0 (or a length where stated), -errno, or one of the
+ * NYCKEL_SUB_E* codes below; nyckel_sub_strerror() knows all of them.
+ * Not thread-safe per object; distinct objects may be used by distinct
+ * threads.
+ */
+#ifndef NYCKEL_SUB_H
+#define NYCKEL_SUB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NYCKEL_SUB_PROTOCOL 1 /* wire protocol version spoken */
+
+/* Embedded defaults: loopback only (DESIGN §6). */
+#define NYCKEL_SUB_DEFAULT_QUERY "tcp://127.0.0.1:7712"
+#define NYCKEL_SUB_DEFAULT_PUB "tcp://127.0.0.1:7711"
+#define NYCKEL_SUB_DEFAULT_TIMEOUT_MS 5000 /* wait for a query answer */
+#define NYCKEL_SUB_DEFAULT_SILENCE_MS 3000 /* no heartbeat: reconnect */
+
+#define NYCKEL_QUERY_MAX_LIST 16 /* domains, filters per query */
+#define NYCKEL_QUERY_MAX_REPLY_BYTES (64L << 20) /* larger replies dropped */
+#define NYCKEL_SUB_MAX_UPDATE_BYTES (1L << 20)   /* larger PUB frames dropped */
+#define NYCKEL_SUB_MAX_SLICES 262144 /* slices a subscriber holds at most */
+
+/* Own error codes (below -1000 so that -errno passes through). */
+#define NYCKEL_SUB_ETIMEOUT (-1501)   /* no answer within the timeout */
+#define NYCKEL_SUB_EMALFORMED (-1502) /* reply is not a valid message */
+#define NYCKEL_SUB_EPROTOCOL (-1503)  /* reply speaks another protocol */
+#define NYCKEL_SUB_EREFUSED (-1504)   /* query refused: see error/text */
+#define NYCKEL_SUB_ETOOMANY (-1505)   /* over NYCKEL_QUERY_MAX_LIST */
+
+/* Text for a NYCKEL_SUB_E* code or a -errno (also ZeroMQ's); static. */
+const char *nyckel_sub_strerror(int code);
+
+/* ------------------------------------------------------------ values */
+
+struct nyckel_dim {
+    const char *key;   /* "unit", "age_band", ...; never NULL in results */
+    const char *value; /* "ekb", "25-64", ...; never NULL in results */
+};
+
+struct nyckel_metric {
+    const char *id;    /* stable id, "households"; never NULL in results */
+    const char *label; /* Swedish label, NULL when not sent */
+    const char *unit;  /* kr|count|ratio|share|months|days, NULL: not sent */
+    int is_null;       /* nonzero: no value (zero denominator) */
+    double value;      /* money in kronor; 0 when is_null */
+};
+
+struct nyckel_slice {
+    const char *municipality; /* kommunkod, "0127"; "" if not sent */
+    const char *domain;       /* eb|pl|inv|ec; "" if not sent */
+    const char *period;       /* DESIGN §3 id, "2014-T2"; "" if not sent */
+    size_t n_dims;            /* 0 = the total */
+    const struct nyckel_dim *dims; /* in rollup order */
+    size_t n_metrics;
+    const struct nyckel_metric *metrics; /* in the order received */
+    uint64_t seq; /* this slice's last update, 0 = never published */
+};
+
+/*
+ * A query answer, or a subscriber's current view. All strings and
+ * arrays belong to the result and live until nyckel_result_destroy()
+ * (or, for a subscriber's view, until its next poll).
+ */
+struct nyckel_result {
+    uint32_t protocol; /* as sent by nyckeld */
+    uint64_t seq;      /* sequence the slices reflect */
+    const char *as_of; /* YYYY-MM-DD, "" if not sent */
+    size_t n_slices;
+    struct nyckel_slice *slices;
+    const char *error; /* reason code when refused, else NULL */
+    const char *text;  /* refusal text for people, NULL if not sent */
+};
+
+/* NULL-safe; sets *r to NULL. */
+void nyckel_result_destroy(struct nyckel_result **r);
+
+/*
+ * The slice's name as used in topics and CSV: "total" when it has no
+ * dims, else "k=v" joined by ',' in dims order ("setting=institution,
+ * regi=extern"). Writes a NUL-terminated string into buf; returns its
+ * length, or -ENOSPC when size is too small (buf then holds a truncated,
+ * terminated prefix when size > 0).
+ */
+int nyckel_slice_name(const struct nyckel_slice *s, char *buf, size_t size);
+
+/*
+ * Fallback Swedish label and unit of a DESIGN §4 metric, for messages
+ * that did not carry them (updates carry no labels). Sets *label and
+ * *unit (either pointer may be NULL) to static strings, or to NULL and
+ * returns -ENOENT when (domain, id) is unknown. domain may be NULL.
+ */
+int nyckel_metric_info(const char *domain, const char *id, const char **label,
+                       const char **unit);
+
+/* ------------------------------------------------------------ queries */
+
+struct nyckel_query {
+    const char *municipality;   /* required */
+    size_t n_domains;           /* 0 = all served domains */
+    const char *const *domains; /* n_domains strings */
+    const char *period;         /* NULL: nyckeld decides (may refuse) */
+    const char *period_to;      /* NULL: just period */
+    const char *rollup;         /* "unit", "setting,regi"; NULL = totals */
+    size_t n_filters;           /* keep slices whose dims match all */
+    const struct nyckel_dim *filters;
+    int compare_previous_year; /* nonzero: ask for year-on-year change */
+};
+
+/*
+ * Send q to the ROUTER at endpoint (NULL: NYCKEL_SUB_DEFAULT_QUERY) on a
+ * fresh DEALER socket (linger 0) and wait at most timeout_ms (<= 0:
+ * NYCKEL_SUB_DEFAULT_TIMEOUT_MS) for the answer.
+ *
+ * Returns 0 with *out owned by the caller, also when nyckeld refused the
+ * query ((*out)->error set). Otherwise *out is NULL and the return is
+ * NYCKEL_SUB_ETIMEOUT (no answer), NYCKEL_SUB_EMALFORMED,
+ * NYCKEL_SUB_EPROTOCOL, NYCKEL_SUB_ETOOMANY, -EINVAL (no municipality),
+ * -EINTR (a signal arrived while waiting) or another -errno.
+ */
+int nyckel_query_run(const char *endpoint, const struct nyckel_query *q,
+                     int timeout_ms, struct nyckel_result **out);
+
+/* ------------------------------------------------------------ subscribe */
+
+struct nyckel_sub_config {
+    const char *query_endpoint; /* NULL: NYCKEL_SUB_DEFAULT_QUERY */
+    const char *pub_endpoint;   /* NULL: NYCKEL_SUB_DEFAULT_PUB */
+    const char *municipality;   /* required */
+    const char *domain;         /* NULL: every domain */
+    const char *period;         /* NULL: every period, see below */
+    const char *rollup;         /* NULL: total slices only; "setting,regi" */
+    int timeout_ms;             /* snapshot answer; <= 0: default */
+    int silence_ms; /* no PUB message this long: reconnect; <= 0: 3000 */
+};
+
+enum nyckel_sub_kind {
+    NYCKEL_SUB_SNAPSHOT = 1, /* a snapshot replaced the view: seq, as_of */
+    NYCKEL_SUB_UPDATE,       /* an update was applied: slice, seq, as_of */
+    NYCKEL_SUB_HEARTBEAT,    /* seq = last published, as_of */
+    NYCKEL_SUB_GAP,          /* slice's chain broken: slice = the update,
+                                seq, prev_seq, held_seq; resnapshot says
+                                whether a snapshot follows */
+    NYCKEL_SUB_SILENCE,      /* nothing from PUB for silence_ms:
+                                reconnecting, then snapshot */
+    NYCKEL_SUB_NO_ANSWER,    /* snapshot query unanswered: retrying */
+};
+
+struct nyckel_sub_event {
+    enum nyckel_sub_kind kind;
+    uint64_t seq;                     /* see kinds */
+    const char *as_of;                /* "" when unknown */
+    const struct nyckel_slice *slice; /* UPDATE, GAP; else NULL */
+    uint64_t prev_seq;                /* GAP: the update's prev_seq */
+    uint64_t held_seq; /* GAP: what the view held for the slice */
+    int resnapshot;    /* GAP: nonzero when a snapshot follows */
+    int elapsed_ms;    /* SILENCE, NO_ANSWER: how long it waited */
+};
+
+/*
+ * Called from nyckel_sub_poll() for each event. ev and everything it
+ * points to are valid only during the call; the callback must not call
+ * nyckel_sub_poll() or nyckel_sub_destroy().
+ */
+typedef void nyckel_sub_fn(const struct nyckel_sub_event *ev, void *arg);
+
+struct nyckel_sub;
+
+/*
+ * A subscriber for cfg (copied; cfg's strings may be freed afterwards).
+ * Nothing is connected until the first poll. fn may be NULL.
+ *
+ * With cfg->period set, the view is a snapshot (a Query for the
+ * municipality, domain, period and rollup) kept current by updates:
+ * an update is ignored when its seq <= the slice's held seq, applied
+ * when its prev_seq equals the held seq (0 for a slice not in the
+ * snapshot), and otherwise is a gap: a fresh snapshot is taken.
+ * Without a period no snapshot can cover every period: a slice enters
+ * the view with its first update whatever its prev_seq; a later gap is
+ * reported (GAP, resnapshot 0) and the update, which carries the whole
+ * slice, adopted.
+ *
+ * A poll never blocks longer than asked: the snapshot query runs on a
+ * fresh DEALER polled beside the SUB socket. Updates that arrive while
+ * a snapshot is in flight wait in ZeroMQ's queue and are judged against
+ * the new snapshot.
+ *
+ * Returns 0 and *out, or -EINVAL (no municipality).
+ */
+int nyckel_sub_new(const struct nyckel_sub_config *cfg, nyckel_sub_fn *fn,
+                   void *arg, struct nyckel_sub **out);
+
+/* NULL-safe; closes the sockets; sets *s to NULL. */
+void nyckel_sub_destroy(struct nyckel_sub **s);
+
+/*
+ * Do the work that is due and wait at most timeout_ms (0: do not wait)
+ * for messages; returns after handling whatever arrived, possibly
+ * sooner than timeout_ms. Callbacks run from here. Returns 0, -EINTR
+ * when a signal interrupted the wait (call again or stop),
+ * NYCKEL_SUB_EREFUSED when nyckeld refused the snapshot query (the view
+ * then carries error and text; further polls return it again),
+ * NYCKEL_SUB_EPROTOCOL or NYCKEL_SUB_EMALFORMED for an answer that
+ * cannot be used, or another -errno for a ZeroMQ failure (-EINVAL or
+ * -EPROTONOSUPPORT for an endpoint that cannot be used). After any code
+ * but -EINTR the subscriber is failed and only good for destroy.
+ */
+int nyckel_sub_poll(struct nyckel_sub *s, int timeout_ms);
+
+/*
+ * The current view: seq is the last snapshot or applied update, as_of
+ * the latest seen. Borrowed: valid until the next poll or destroy.
+ */
+const struct nyckel_result *nyckel_sub_view(const struct nyckel_sub *s);
+
+/* Last heartbeat's seq (0: none yet) and how many snapshots were
+ * applied so far. */
+uint64_t nyckel_sub_heartbeat_seq(const struct nyckel_sub *s);
+unsigned nyckel_sub_snapshots(const struct nyckel_sub *s);
+
+/* ------------------------------------------------------------ formats */
+
+/*
+ * One JSON object and '\n' for slice s (DESIGN §8), e.g.
+ * {"municipality":"0127","domain":"eb","period":"2014","slice":{},
+ *  "seq":12,"as_of":"2014-09-01","metrics":{"paid":853.30,...}}
+ * slice holds the dims, metrics keep the received order (a repeated id
+ * is written once), null for absent or non-finite values; kr with two
+ * decimals, count as an integer, other units in the shortest form that
+ * reads back to the same double. seq and as_of are the caller's (a
+ * query's seq, or an update's). Strings are escaped by jansson; invalid
+ * UTF-8 becomes U+FFFD. Returns 0 or -EIO when out failed.
+ */
+int nyckel_format_json(FILE *out, const struct nyckel_slice *s, uint64_t seq,
+                       const char *as_of);
+
+/* nyckel_format_json() for each slice of r with r's seq and as_of. */
+int nyckel_format_json_result(FILE *out, const struct nyckel_result *r);
+
+/*
+ * CSV (RFC 4180 quoting, '\n' line ends): header
+ * municipality,domain,period,slice,seq,as_of,<metric ids> where the ids
+ * are the union over r's slices in order of first appearance, then one
+ * row per slice; slice "total" or "k=v,...", numbers as in JSON, empty
+ * for null or a metric the slice lacks. Returns 0 or -EIO.
+ */
+int nyckel_format_csv(FILE *out, const struct nyckel_result *r);
+
+#define NYCKEL_FORMAT_SEQ_ROW 0x1u   /* table: a row with each slice's seq */
+#define NYCKEL_FORMAT_NO_HEADER 0x2u /* table: leave out the header line */
+#define NYCKEL_FORMAT_ASCII 0x4u     /* table: "-" instead of "–" for null */
+
+/*
+ * Human-readable table: a header line (municipality, period, as_of,
+ * seq), then one block per domain in order of first appearance; rows
+ * are metrics (id, Swedish label, values), columns are the slices of
+ * that domain. Values in Swedish notation (space as thousands
+ * separator, decimal comma): kr with two decimals ("12 345,60 kr"),
+ * counts as integers, shares as percent with one decimal ("34,1 %"),
+ * months and ratios with two decimals, days with one, "–" for null.
+ * flags: NYCKEL_FORMAT_*. Returns 0 or -EIO.
+ */
+int nyckel_format_table(FILE *out, const struct nyckel_result *r,
+                        unsigned flags);
+
+/*
+ * The JSON/CSV text of one metric value as described for
+ * nyckel_format_json(): "null", "853.30", "2057", "6.47". unit NULL is
+ * looked up with nyckel_metric_info(domain, m->id). Returns the length,
+ * or -ENOSPC (buf needs 32 bytes at most for any value).
+ */
+int nyckel_format_number(char *buf, size_t size, const struct nyckel_metric *m,
+                         const char *domain);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
