@@ -51,38 +51,21 @@ struct eb_month {
 
 enum eb_raw { EB_RAW_TOTAL, EB_RAW_UNIT, EB_RAW_BY, EB_RAW_COUNT };
 
-/* The logical slice of raw slice r of payment p in period per. */
+/* The slice of kind r for payment e: in period per (age band at the
+ * period's start), or, with per NULL, the raw member slice (birth year). */
 static void eb_slice(char *out, enum eb_raw r, const struct event *e,
                      const struct period *per)
 {
-    switch (r) {
-    case EB_RAW_TOTAL:
+    int by = e->u.payment.head_birth_year;
+    if (r == EB_RAW_TOTAL)
         snprintf(out, CELL_SLICE_MAX, "%s", CELL_TOTAL);
-        break;
-    case EB_RAW_UNIT:
+    else if (r == EB_RAW_UNIT)
         snprintf(out, CELL_SLICE_MAX, "unit=%s", e->unit);
-        break;
-    default:
+    else if (!per)
+        snprintf(out, CELL_SLICE_MAX, "by=%d", by);
+    else
         snprintf(out, CELL_SLICE_MAX, "age_band=%s",
-                 cell_age_band(e->u.payment.head_birth_year,
-                               period_month_year(per->first_month)));
-        break;
-    }
-}
-
-static void eb_raw_slice(char *out, enum eb_raw r, const struct event *e)
-{
-    switch (r) {
-    case EB_RAW_TOTAL:
-        snprintf(out, CELL_SLICE_MAX, "%s", CELL_TOTAL);
-        break;
-    case EB_RAW_UNIT:
-        snprintf(out, CELL_SLICE_MAX, "unit=%s", e->unit);
-        break;
-    default:
-        snprintf(out, CELL_SLICE_MAX, "by=%d", e->u.payment.head_birth_year);
-        break;
-    }
+                 cell_age_band(by, period_month_year(per->first_month)));
 }
 
 /* Bit i of the result: month m - EB_WINDOW + i has net > 0. */
@@ -162,7 +145,7 @@ static int eb_apply(struct cellmap *cm, const struct event *e, int sign)
     int rc;
 
     for (enum eb_raw r = 0; r < EB_RAW_COUNT; r++) {
-        eb_raw_slice(raw, r, e);
+        eb_slice(raw, r, e, NULL);
         if (snprintf(key, sizeof(key), "%s/eb/%s/%s", e->municipality, raw,
                      pay->household) >= (int)sizeof(key))
             return -ENAMETOOLONG;

@@ -13,41 +13,34 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zmq.h>
 
 #include "agg.h"
 #include "cell.h"
 #include "entity.h"
 #include "log.h"
+#include "router.h"
 #include "validate.h"
 #include "xalloc.h"
 
-#define INGEST_ENVELOPE_MAX 8   /* routing frames kept for the reply */
 #define INGEST_RETRIES 64       /* map growths for one batch */
 
 struct ingest {
-    void *sock;
+    struct router *router;
     struct store *st;
     struct publish *pub;
+    int32_t as_of;              /* of the batches being handled */
+    struct publish_list pending; /* updates of the batch just acked */
 };
 
 int ingest_new(void *zctx, const char *endpoint, struct store *st,
                struct publish *pub, struct ingest **out)
 {
-    void *sock = zmq_socket(zctx, ZMQ_ROUTER);
-    if (!sock)
-        return -errno;
-    int64_t maxmsg = INGEST_MAX_FRAME;
-    int linger = 0;
-    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
-    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
-    if (zmq_bind(sock, endpoint)) {
-        int rc = -errno;
-        zmq_close(sock);
+    struct router *r;
+    int rc = router_new(zctx, endpoint, INGEST_MAX_FRAME, &r);
+    if (rc)
         return rc;
-    }
     struct ingest *in = xcalloc(1, sizeof(*in));
-    in->sock = sock;
+    in->router = r;
     in->st = st;
     in->pub = pub;
     *out = in;
@@ -59,14 +52,14 @@ void ingest_destroy(struct ingest **ip)
     struct ingest *in = ip ? *ip : NULL;
     if (!in)
         return;
-    zmq_close(in->sock);
+    router_destroy(&in->router);
     free(in);
     *ip = NULL;
 }
 
 void *ingest_socket(struct ingest *in)
 {
-    return in->sock;
+    return router_socket(in->router);
 }
 
 /* Replace the stored entity's contribution by ev's. */
@@ -269,67 +262,24 @@ int ingest_batch(struct store *st, const void *buf, size_t len,
     return fatal ? fatal : rc;
 }
 
-/* Receive one multipart message: envelope frames and the payload. */
-static int ingest_recv(void *sock, zmq_msg_t *env, int *n_env,
-                       zmq_msg_t *payload)
+/* One batch from the router: apply, ack, then publish. */
+static int ingest_on_request(void *ctx, const void *payload, size_t len,
+                             uint8_t **reply, size_t *reply_len)
 {
-    int more = 1;
-    *n_env = 0;
-    zmq_msg_init(payload);
-    while (more) {
-        zmq_msg_t part;
-        zmq_msg_init(&part);
-        if (zmq_msg_recv(&part, sock, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&part);
-            return -errno;
-        }
-        more = zmq_msg_more(&part);
-        if (!more) {
-            zmq_msg_move(payload, &part);
-        } else if (*n_env < INGEST_ENVELOPE_MAX) {
-            zmq_msg_init(&env[*n_env]);
-            zmq_msg_move(&env[(*n_env)++], &part);
-        }
-        zmq_msg_close(&part);
-    }
-    return 0;
+    struct ingest *in = ctx;
+    return ingest_batch(in->st, payload, len, in->as_of, reply, reply_len,
+                        &in->pending);
+}
+
+/* The ack is out: now the updates. */
+static void ingest_after_ack(void *ctx)
+{
+    struct ingest *in = ctx;
+    publish_send(in->pub, &in->pending);
 }
 
 int ingest_handle(struct ingest *in, int32_t as_of)
 {
-    for (;;) {
-        zmq_msg_t env[INGEST_ENVELOPE_MAX], payload;
-        int n_env;
-        int rc = ingest_recv(in->sock, env, &n_env, &payload);
-        if (rc == -EAGAIN) {
-            zmq_msg_close(&payload);
-            return 0;
-        }
-        if (rc) {
-            zmq_msg_close(&payload);
-            for (int i = 0; i < n_env; i++)
-                zmq_msg_close(&env[i]);
-            log_warn("ingest: receive: %s", zmq_strerror(-rc));
-            return 0;
-        }
-        uint8_t *ack = NULL;
-        size_t ack_len = 0;
-        struct publish_list updates = {0};
-        int fatal = ingest_batch(in->st, zmq_msg_data(&payload),
-                                 zmq_msg_size(&payload), as_of, &ack,
-                                 &ack_len, &updates);
-        zmq_msg_close(&payload);
-        if (fatal == 0 || ack) {
-            for (int i = 0; i < n_env; i++)
-                zmq_msg_send(&env[i], in->sock, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-            if (ack)
-                zmq_send(in->sock, ack, ack_len, ZMQ_DONTWAIT);
-        }
-        for (int i = 0; i < n_env; i++)
-            zmq_msg_close(&env[i]);
-        free(ack);
-        publish_send(in->pub, &updates);
-        if (fatal)
-            return fatal;
-    }
+    in->as_of = as_of;
+    return router_serve(in->router, ingest_on_request, ingest_after_ack, in);
 }

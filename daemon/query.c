@@ -12,39 +12,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zmq.h>
 
 #include "agg.h"
 #include "cell.h"
 #include "codec.h"
 #include "log.h"
 #include "period.h"
+#include "router.h"
 #include "xalloc.h"
 
-#define QUERY_ENVELOPE_MAX 8
-
 struct query {
-    void *sock;
+    struct router *router;
     struct store *st;
+    int32_t as_of;              /* of the queries being answered */
 };
 
 int query_new(void *zctx, const char *endpoint, struct store *st,
               struct query **out)
 {
-    void *sock = zmq_socket(zctx, ZMQ_ROUTER);
-    if (!sock)
-        return -errno;
-    int64_t maxmsg = CODEC_QUERY_MAX_BYTES * 4;
-    int linger = 0;
-    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
-    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
-    if (zmq_bind(sock, endpoint)) {
-        int rc = -errno;
-        zmq_close(sock);
+    struct router *r;
+    int rc = router_new(zctx, endpoint, CODEC_QUERY_MAX_BYTES * 4, &r);
+    if (rc)
         return rc;
-    }
     *out = xcalloc(1, sizeof(**out));
-    (*out)->sock = sock;
+    (*out)->router = r;
     (*out)->st = st;
     return 0;
 }
@@ -54,14 +45,14 @@ void query_destroy(struct query **qp)
     struct query *q = qp ? *qp : NULL;
     if (!q)
         return;
-    zmq_close(q->sock);
+    router_destroy(&q->router);
     free(q);
     *qp = NULL;
 }
 
 void *query_socket(struct query *q)
 {
-    return q->sock;
+    return router_socket(q->router);
 }
 
 /* One slice of the answer with the storage its strings point into. */
@@ -424,49 +415,17 @@ reply:
     return rc;
 }
 
+static int query_on_request(void *ctx, const void *payload, size_t len,
+                            uint8_t **reply, size_t *reply_len)
+{
+    struct query *q = ctx;
+    if (query_run(q->st, payload, len, q->as_of, reply, reply_len))
+        *reply = NULL;  /* could not even encode a refusal: no answer */
+    return 0;
+}
+
 int query_handle(struct query *q, int32_t as_of)
 {
-    for (;;) {
-        zmq_msg_t env[QUERY_ENVELOPE_MAX], part;
-        int n_env = 0, more = 1;
-        uint8_t *reply = NULL;
-        size_t reply_len = 0;
-        bool have_payload = false;
-        zmq_msg_t payload;
-        zmq_msg_init(&payload);
-        while (more) {
-            zmq_msg_init(&part);
-            if (zmq_msg_recv(&part, q->sock, ZMQ_DONTWAIT) < 0) {
-                int err = errno;
-                zmq_msg_close(&part);
-                zmq_msg_close(&payload);
-                for (int i = 0; i < n_env; i++)
-                    zmq_msg_close(&env[i]);
-                return err == EAGAIN ? 0 : -err;
-            }
-            more = zmq_msg_more(&part);
-            if (!more) {
-                zmq_msg_move(&payload, &part);
-                have_payload = true;
-            } else if (n_env < QUERY_ENVELOPE_MAX) {
-                zmq_msg_init(&env[n_env]);
-                zmq_msg_move(&env[n_env++], &part);
-            }
-            zmq_msg_close(&part);
-        }
-        int rc = have_payload
-                     ? query_run(q->st, zmq_msg_data(&payload),
-                                 zmq_msg_size(&payload), as_of, &reply,
-                                 &reply_len)
-                     : -EINVAL;
-        zmq_msg_close(&payload);
-        if (rc == 0) {
-            for (int i = 0; i < n_env; i++)
-                zmq_msg_send(&env[i], q->sock, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-            zmq_send(q->sock, reply, reply_len, ZMQ_DONTWAIT);
-        }
-        for (int i = 0; i < n_env; i++)
-            zmq_msg_close(&env[i]);
-        free(reply);
-    }
+    q->as_of = as_of;
+    return router_serve(q->router, query_on_request, NULL, q);
 }

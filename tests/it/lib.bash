@@ -33,11 +33,13 @@ assert_eq() {
     echo "ok: $3 = $2"
 }
 
-# Pick three free ports once; a restart keeps them.
+# Pick three free ports once; a restart keeps them. They lie below the
+# ephemeral range (32768-): a client reconnecting to a port in that range
+# while nyckeld is down can connect to itself and take the port.
 nk_ports() {
     local base
     for _ in 1 2 3 4 5 6 7 8 9 10; do
-        base=$((20000 + RANDOM % 30000))
+        base=$((12000 + RANDOM % 20000))
         if ! (ss -ltn 2>/dev/null | grep -qE ":($base|$((base + 1))|$((base + 2)))\b"); then
             break
         fi

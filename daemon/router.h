@@ -1,0 +1,39 @@
+/*
+ * router.h — a bound ZeroMQ ROUTER socket that answers requests: the
+ * common part of the ingest and query sockets. A request is any number
+ * of routing frames (kept, up to ROUTER_ENVELOPE_MAX) and a payload
+ * frame; the reply goes back with the same routing frames, so DEALER and
+ * REQ clients both work.
+ */
+#ifndef NYCKEL_ROUTER_H
+#define NYCKEL_ROUTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ROUTER_ENVELOPE_MAX 8
+
+struct router;
+
+/* Bind a ROUTER of zmq context zctx at endpoint; frames over
+ * max_frame_bytes make ZeroMQ drop the peer. 0 or -errno. */
+int router_new(void *zctx, const char *endpoint, int64_t max_frame_bytes,
+               struct router **out);
+void router_destroy(struct router **r);
+void *router_socket(struct router *r);
+
+/* Answers one payload: *reply (malloc'd, freed by the router) or NULL
+ * for no reply. A nonzero return stops router_serve with that code. */
+typedef int (*router_handler_fn)(void *ctx, const void *payload, size_t len,
+                                 uint8_t **reply, size_t *reply_len);
+
+/* Called after each reply has been sent (may be NULL). */
+typedef void (*router_after_fn)(void *ctx);
+
+/* Handle every request waiting on the socket: fn, send its reply, then
+ * after. 0 when none is left, or fn's nonzero return (after its reply
+ * was sent). */
+int router_serve(struct router *r, router_handler_fn fn,
+                 router_after_fn after, void *ctx);
+
+#endif
