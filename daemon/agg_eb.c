@@ -24,11 +24,10 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "member.h"
 #include "period.h"
-#include "xalloc.h"
 
 enum {
     EB_PAID,
@@ -40,14 +39,6 @@ enum {
 };
 
 #define EB_LONG_TERM_MONTHS 10
-#define EB_WINDOW 11    /* periods containing m lie within m-11..m+11 */
-
-/* One month of a member record. */
-struct eb_month {
-    int32_t month;      /* month index */
-    int32_t pad;        /* zero */
-    int64_t net_ore;    /* net paid that month, never 0 in a record */
-};
 
 enum eb_raw { EB_RAW_TOTAL, EB_RAW_UNIT, EB_RAW_BY, EB_RAW_COUNT };
 
@@ -68,72 +59,10 @@ static void eb_slice(char *out, enum eb_raw r, const struct event *e,
                  cell_age_band(by, period_month_year(per->first_month)));
 }
 
-/* Bit i of the result: month m - EB_WINDOW + i has net > 0. */
-static uint32_t eb_window_mask(const struct eb_month *ms, size_t n, int32_t m)
+static int eb_apply(struct cellmap *cm, const struct event *e, int sign,
+                    int32_t as_of)
 {
-    uint32_t mask = 0;
-    for (size_t i = 0; i < n; i++) {
-        int32_t d = ms[i].month - (m - EB_WINDOW);
-        if (d >= 0 && d <= 2 * EB_WINDOW && ms[i].net_ore > 0)
-            mask |= 1u << d;
-    }
-    return mask;
-}
-
-/* The bits of per's months in a window mask around m. */
-static uint32_t eb_period_bits(const struct period *per, int32_t m)
-{
-    uint32_t bits = 0;
-    for (int32_t x = per->first_month; x <= per->last_month; x++) {
-        int32_t d = x - (m - EB_WINDOW);
-        if (d >= 0 && d <= 2 * EB_WINDOW)
-            bits |= 1u << d;
-    }
-    return bits;
-}
-
-/*
- * Move the member record of (raw slice, household) by delta in month m.
- * Returns the window masks before and after in *before / *after.
- */
-static int eb_member_move(struct cellmap *cm, const char *key, int32_t m,
-                          int64_t delta, uint32_t *before, uint32_t *after)
-{
-    const void *val;
-    size_t len;
-    int rc = cellmap_get(cm, CELLMAP_MEMBERS, key, &val, &len);
-    if (rc)
-        return rc;
-    if (len % sizeof(struct eb_month))
-        return -EPROTO;
-    size_t n = len / sizeof(struct eb_month);
-    struct eb_month *ms = xmalloc((n + 1) * sizeof(*ms));
-    if (n)
-        memcpy(ms, val, len);
-    *before = eb_window_mask(ms, n, m);
-
-    size_t i = 0;
-    while (i < n && ms[i].month < m)
-        i++;
-    if (i < n && ms[i].month == m) {
-        ms[i].net_ore += delta;
-        if (ms[i].net_ore == 0) {
-            memmove(&ms[i], &ms[i + 1], (n - i - 1) * sizeof(*ms));
-            n--;
-        }
-    } else if (delta != 0) {
-        memmove(&ms[i + 1], &ms[i], (n - i) * sizeof(*ms));
-        ms[i] = (struct eb_month){.month = m, .net_ore = delta};
-        n++;
-    }
-    *after = eb_window_mask(ms, n, m);
-    rc = cellmap_put(cm, CELLMAP_MEMBERS, key, ms, n * sizeof(*ms));
-    free(ms);
-    return rc;
-}
-
-static int eb_apply(struct cellmap *cm, const struct event *e, int sign)
-{
+    (void)as_of;    /* payments do not depend on the as-of day */
     if (e->kind != EVENT_PAYMENT)
         return 0;
     const struct payment *pay = &e->u.payment;
@@ -149,8 +78,8 @@ static int eb_apply(struct cellmap *cm, const struct event *e, int sign)
         if (snprintf(key, sizeof(key), "%s/eb/%s/%s", e->municipality, raw,
                      pay->household) >= (int)sizeof(key))
             return -ENAMETOOLONG;
-        uint32_t before, after;
-        rc = eb_member_move(cm, key, m, delta, &before, &after);
+        member_window before, after;
+        rc = member_move(cm, key, m, delta, &before, &after);
         if (rc)
             return rc;
         for (size_t i = 0; i < n_pers; i++) {
@@ -158,19 +87,13 @@ static int eb_apply(struct cellmap *cm, const struct event *e, int sign)
             d[EB_PAID] = delta;
             if (pay->category == CAT_TILLFALLIGT_BOENDE)
                 d[EB_PAID_TEMP] = delta;
-            if (before != after) {
-                uint32_t bits = eb_period_bits(&pers[i], m);
-                d[EB_HOUSEHOLDS] = ((after & bits) != 0) -
-                                   ((before & bits) != 0);
-                d[EB_HOUSEHOLD_MONTHS] = __builtin_popcount(after & bits) -
-                                         __builtin_popcount(before & bits);
-                if (pers[i].kind == PERIOD_R12)
-                    d[EB_LONG_TERM] =
-                        (__builtin_popcount(after & bits) >=
-                         EB_LONG_TERM_MONTHS) -
-                        (__builtin_popcount(before & bits) >=
-                         EB_LONG_TERM_MONTHS);
-            }
+            if (before != after)
+                member_period_delta(&pers[i], m, before, after,
+                                    pers[i].kind == PERIOD_R12
+                                        ? EB_LONG_TERM_MONTHS : 0,
+                                    &d[EB_HOUSEHOLDS],
+                                    &d[EB_HOUSEHOLD_MONTHS],
+                                    &d[EB_LONG_TERM]);
             eb_slice(slice, r, e, &pers[i]);
             if ((rc = cell_key(key, e->municipality, "eb", &pers[i], slice)) ||
                 (rc = cell_add(cm, key, d, EB_COUNTERS)))

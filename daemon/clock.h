@@ -8,11 +8,14 @@
 #ifndef NYCKEL_CLOCK_H
 #define NYCKEL_CLOCK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
 /* Fix the as-of day (day number), or -1 to follow the real clock. */
 void clock_set_fixed(int32_t day);
+/* True when the day was fixed with clock_set_fixed(day >= 0). */
+bool clock_is_fixed(void);
 /* Today's as-of day number. */
 int32_t clock_as_of(void);
 /* The Stockholm civil day number of a UTC instant (pure; for tests). */

@@ -65,7 +65,8 @@ void *ingest_socket(struct ingest *in)
 /* Replace the stored entity's contribution by ev's. */
 static int ingest_revise(struct cellmap *cm, const char *key,
                          const struct event *ev, const uint8_t *raw,
-                         size_t raw_len, const void *old, size_t old_len)
+                         size_t raw_len, const void *old, size_t old_len,
+                         int32_t as_of)
 {
     int rc;
     if (old_len) {
@@ -85,13 +86,13 @@ static int ingest_revise(struct cellmap *cm, const char *key,
             if (rc == 0 && validate_event(&oin, &oev, text) != REASON_OK)
                 rc = -EPROTO;   /* stored events were valid when stored */
             if (rc == 0)
-                rc = agg_apply(cm, &oev, -1);
+                rc = agg_apply(cm, &oev, -1, as_of);
             codec_event_free(&msg);
             if (rc)
                 return rc;
         }
     }
-    if (!ev->deleted && (rc = agg_apply(cm, ev, +1)))
+    if (!ev->deleted && (rc = agg_apply(cm, ev, +1, as_of)))
         return rc;
     unsigned char *rec = xmalloc(ENTITY_HEADER + raw_len);
     size_t len = entity_record_encode(ev->revision, ev->deleted, raw, raw_len,
@@ -104,7 +105,7 @@ static int ingest_revise(struct cellmap *cm, const char *key,
 /* One event: its ack status (and reason) in *ack; errors only for store
  * or internal failures, which poison the batch. */
 static int ingest_event(struct cellmap *cm, const struct event_in *in,
-                        const uint8_t *raw, size_t raw_len,
+                        const uint8_t *raw, size_t raw_len, int32_t as_of,
                         struct codec_event_ack *ack, char *text)
 {
     struct event ev;
@@ -144,19 +145,11 @@ static int ingest_event(struct cellmap *cm, const struct event_in *in,
     void *copy = old_len ? xmalloc(old_len) : NULL;
     if (old_len)
         memcpy(copy, old, old_len);
-    rc = ingest_revise(cm, key, &ev, raw, raw_len, copy, old_len);
+    rc = ingest_revise(cm, key, &ev, raw, raw_len, copy, old_len, as_of);
     free(copy);
     if (rc == 0)
         *ack = (struct codec_event_ack){CODEC_ACCEPTED, NULL, NULL};
     return rc;
-}
-
-static int ingest_flush_one(void *ctx, enum cellmap_db db, const char *key,
-                            const void *val, size_t len)
-{
-    if (db == CELLMAP_CELLS && cell_is_zero(val, len))
-        len = 0;    /* an all-zero cell is not stored */
-    return store_put(ctx, db, key, val, len);
 }
 
 /* Apply the decoded batch in one transaction; commit. */
@@ -176,10 +169,10 @@ static int ingest_apply(struct store *st, const struct codec_batch *b,
         goto out;
     for (size_t i = 0; i < b->n_events; i++)
         if ((rc = ingest_event(cm, &b->events[i], b->raw[i], b->raw_len[i],
-                               &acks[i], texts[i])))
+                               as_of, &acks[i], texts[i])))
             goto out;
-    if ((rc = publish_prepare(cm, as_of, &next, updates)) ||
-        (rc = cellmap_each_dirty(cm, CELLMAP_DB_COUNT, ingest_flush_one, t)) ||
+    if ((rc = publish_prepare(cm, as_of, &next, NULL, 0, updates)) ||
+        (rc = store_flush(t, cm)) ||
         (rc = store_seq_put(t, next)))
         goto out;
     rc = store_txn_commit(&t);
@@ -282,4 +275,76 @@ int ingest_handle(struct ingest *in, int32_t as_of)
 {
     in->as_of = as_of;
     return router_serve(in->router, ingest_on_request, ingest_after_ack, in);
+}
+
+/* Entity keys listed under AGG_ASOF_PREFIX in the members db. */
+struct asof_keys {
+    char **v;
+    size_t n, cap;
+};
+
+static int ingest_collect_asof(void *ctx, const char *key, size_t klen,
+                               const void *val, size_t len)
+{
+    (void)val;
+    (void)len;
+    struct asof_keys *k = ctx;
+    size_t plen = strlen(AGG_ASOF_PREFIX);
+    if (k->n == k->cap) {
+        k->cap = k->cap ? 2 * k->cap : 64;
+        k->v = xrealloc(k->v, k->cap * sizeof(*k->v));
+    }
+    k->v[k->n] = xmalloc(klen - plen + 1);
+    memcpy(k->v[k->n], key + plen, klen - plen);
+    k->v[k->n][klen - plen] = '\0';
+    k->n++;
+    return 0;
+}
+
+/* One listed entity's contribution from old_as_of to new_as_of. */
+static int ingest_advance_one(struct cellmap *cm, const char *key,
+                              int32_t old_as_of, int32_t new_as_of)
+{
+    const void *val, *raw;
+    size_t len, raw_len;
+    uint64_t rev;
+    bool deleted;
+    int rc = cellmap_get(cm, CELLMAP_ENTITIES, key, &val, &len);
+    if (rc || len == 0)
+        return rc;  /* listed but gone: nothing depends on the day */
+    if ((rc = entity_record_decode(val, len, &rev, &deleted, &raw,
+                                   &raw_len)) || deleted)
+        return rc;
+    struct event_in in;
+    struct event ev;
+    char text[VALIDATE_TEXT_MAX];
+    void *msg = NULL;
+    rc = codec_event_decode(raw, raw_len, &in, &msg);
+    if (rc == 0 && validate_event(&in, &ev, text) != REASON_OK)
+        rc = -EPROTO;
+    if (rc == 0)
+        rc = agg_advance(cm, &ev, old_as_of, new_as_of);
+    codec_event_free(&msg);
+    return rc;
+}
+
+static int ingest_advance(void *ctx, struct store_txn *t, struct cellmap *cm,
+                          int32_t old_as_of, int32_t new_as_of)
+{
+    (void)ctx;
+    struct asof_keys keys = {0};
+    int rc = store_scan(t, CELLMAP_MEMBERS, AGG_ASOF_PREFIX,
+                        ingest_collect_asof, &keys);
+    for (size_t i = 0; rc == 0 && i < keys.n; i++)
+        rc = ingest_advance_one(cm, keys.v[i], old_as_of, new_as_of);
+    for (size_t i = 0; i < keys.n; i++)
+        free(keys.v[i]);
+    free(keys.v);
+    return rc;
+}
+
+int ingest_rollover(struct ingest *in, int32_t old_as_of, int32_t new_as_of)
+{
+    return publish_rollover(in->st, in->pub, old_as_of, new_as_of,
+                            ingest_advance, NULL);
 }

@@ -34,6 +34,10 @@ void *ingest_socket(struct ingest *in);
  * (the batch was not acknowledged). */
 int ingest_handle(struct ingest *in, int32_t as_of);
 
+/* The as-of day moved: advance the contributions that depend on it
+ * (open placements), publish what changed. */
+int ingest_rollover(struct ingest *in, int32_t old_as_of, int32_t new_as_of);
+
 /* Apply one encoded IngestBatch to the store and produce the encoded
  * IngestAck (*ack, malloc'd) and the updates to publish. Socket-free; used by
  * ingest_handle and tests. Returns 0 (the ack may still refuse the

@@ -11,13 +11,16 @@
 
 #include "clock.h"
 #include "log.h"
-#include "period.h"
 
 static volatile sig_atomic_t loop_stop_signal;
+static volatile sig_atomic_t loop_next_day;
 
 static void loop_on_signal(int sig)
 {
-    loop_stop_signal = sig;
+    if (sig == SIGUSR1)
+        loop_next_day = 1;
+    else
+        loop_stop_signal = sig;
 }
 
 void loop_signals_install(void)
@@ -28,6 +31,7 @@ void loop_signals_install(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 }
 
@@ -44,7 +48,7 @@ int loop_run(const struct loop_parts *parts)
         {.socket = ingest_socket(parts->ingest), .events = ZMQ_POLLIN},
         {.socket = query_socket(parts->query), .events = ZMQ_POLLIN},
     };
-    int32_t as_of = clock_as_of();
+    int32_t as_of = parts->as_of;
     int64_t next_beat = loop_now_ms();
     int rc = 0;
 
@@ -65,15 +69,15 @@ int loop_run(const struct loop_parts *parts)
             log_error("loop: poll: %s", zmq_strerror(errno));
             return -errno;
         }
-        int32_t today = clock_as_of();
-        if (today != as_of) {
-            char a[11], b[11];
-            period_date_format(as_of, a);
-            period_date_format(today, b);
-            log_info("loop: as-of date %s -> %s", a, b);
-            publish_rollover(parts->store, parts->publish, as_of, today);
-            as_of = today;
+        if (loop_next_day) {
+            loop_next_day = 0;
+            if (clock_is_fixed())
+                clock_set_fixed(clock_as_of() + 1);
         }
+        int32_t today = clock_as_of();
+        if (today != as_of &&
+            ingest_rollover(parts->ingest, as_of, today) == 0)
+            as_of = today;  /* else tried again on the next turn */
         if (items[0].revents & ZMQ_POLLIN) {
             rc = ingest_handle(parts->ingest, as_of);
             if (rc)

@@ -2,7 +2,8 @@
  * loop.h — nyckeld's event loop: zmq_poll over the ingest and query
  * sockets, the heartbeat timer, the as-of date rollover, and SIGTERM /
  * SIGINT (the batch in hand is finished first: batches are handled one
- * at a time and the flag is read between them).
+ * at a time and the flag is read between them). With a fixed --as-of,
+ * SIGUSR1 moves it one day on, as midnight would (for tests and replays).
  */
 #ifndef NYCKEL_LOOP_H
 #define NYCKEL_LOOP_H
@@ -18,6 +19,7 @@ struct loop_parts {
     struct query *query;
     struct publish *publish;
     int heartbeat_ms;           /* heartbeat interval, ms */
+    int32_t as_of;              /* the store's as-of day at start */
 };
 
 /* Install the signal handlers. */

@@ -53,6 +53,11 @@ int main(int argc, char **argv)
         log_error("query: bind %s: %s", cfg.query, zmq_strerror(-rc));
         goto out;
     }
+    int32_t store_as_of;
+    if ((rc = publish_as_of_load(st, clock_as_of(), &store_as_of))) {
+        log_error("store: read as-of day: %s", store_strerror(rc));
+        goto out;
+    }
     char as_of[11];
     period_date_format(clock_as_of(), as_of);
     log_info("nyckeld %s: state %s, ingest %s, pub %s, query %s, as-of %s%s",
@@ -61,7 +66,8 @@ int main(int argc, char **argv)
 
     struct loop_parts parts = {.store = st, .ingest = in, .query = q,
                                .publish = pub,
-                               .heartbeat_ms = cfg.heartbeat_ms};
+                               .heartbeat_ms = cfg.heartbeat_ms,
+                               .as_of = store_as_of};
     rc = loop_run(&parts);
     status = rc ? 1 : 0;
 out:

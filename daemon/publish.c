@@ -191,9 +191,11 @@ int publish_prepare_topics(struct cellmap *cm, int32_t as_of, uint64_t *seq,
 }
 
 int publish_prepare(struct cellmap *cm, int32_t as_of, uint64_t *seq,
-                    struct publish_list *out)
+                    char **extra, size_t n_extra, struct publish_list *out)
 {
     struct topic_set dirty = {0}, topics = {0};
+    for (size_t i = 0; i < n_extra; i++)
+        topic_set_add(&topics, extra[i]);
     int rc = cellmap_each_dirty(cm, CELLMAP_CELLS, publish_collect, &dirty);
     for (size_t i = 0; rc == 0 && i < dirty.n; i++) {
         struct cell_key_parts k;
@@ -253,12 +255,6 @@ void publish_heartbeat(struct publish *p, uint64_t seq, int32_t as_of)
     free(buf);
 }
 
-static int publish_store_one(void *ctx, enum cellmap_db db, const char *key,
-                             const void *val, size_t len)
-{
-    return store_put(ctx, db, key, val, len);
-}
-
 struct rollover_scan {
     struct topic_set keys;
     int32_t old_as_of, new_as_of;
@@ -283,33 +279,40 @@ static int publish_rollover_collect(void *ctx, const char *key, size_t klen,
     return 0;
 }
 
-static bool publish_metrics_differ(struct cellmap *cm, const char *topic,
-                                   int32_t a, int32_t b)
+/* A fingerprint of a topic's metrics as of a day (0 when it has none). */
+static uint64_t publish_fingerprint(struct cellmap *cm, const char *topic,
+                                    int32_t as_of)
 {
     struct cell_key_parts k;
     const struct agg_domain *d;
-    struct metric ma[AGG_METRICS_MAX], mb[AGG_METRICS_MAX];
-    size_t na, nb;
+    struct metric m[AGG_METRICS_MAX];
+    size_t n;
     if (cell_key_split(topic, &k) || !(d = agg_domain_find(k.domain)) ||
-        d->metrics(cm, &k, a, ma, &na) || d->metrics(cm, &k, b, mb, &nb))
-        return false;
-    if (na != nb)
-        return true;
-    for (size_t i = 0; i < na; i++)
-        if (ma[i].is_null != mb[i].is_null || ma[i].value != mb[i].value)
-            return true;
-    return false;
+        d->metrics(cm, &k, as_of, m, &n))
+        return 0;
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char b[sizeof(double) + 1];
+        memcpy(b, &m[i].value, sizeof(double));
+        b[sizeof(double)] = (unsigned char)m[i].is_null;
+        for (size_t j = 0; j < sizeof(b); j++) {
+            h ^= b[j];
+            h *= 1099511628211ULL;
+        }
+    }
+    return h;
 }
 
 int publish_rollover(struct store *st, struct publish *p, int32_t old_as_of,
-                     int32_t new_as_of)
+                     int32_t new_as_of, publish_advance_fn advance,
+                     void *ctx)
 {
     struct rollover_scan r = {.old_as_of = old_as_of, .new_as_of = new_as_of};
     struct topic_set changed = {0};
     struct publish_list l = {0};
     struct store_txn *t = NULL;
     struct cellmap *cm = NULL;
-    uint64_t seq;
+    uint64_t seq, *before = NULL;
     int rc = store_txn_begin(st, true, &t);
     if (rc)
         goto out;
@@ -317,18 +320,24 @@ int publish_rollover(struct store *st, struct publish *p, int32_t old_as_of,
         (rc = store_scan(t, CELLMAP_CELLS, "", publish_rollover_collect, &r)))
         goto out;
     cm = cellmap_new(store_load, t);
+    before = xcalloc(r.keys.n ? r.keys.n : 1, sizeof(*before));
     for (size_t i = 0; i < r.keys.n; i++)
-        if (publish_metrics_differ(cm, r.keys.v[i], old_as_of, new_as_of))
+        before[i] = publish_fingerprint(cm, r.keys.v[i], old_as_of);
+    if (advance && (rc = advance(ctx, t, cm, old_as_of, new_as_of)))
+        goto out;
+    for (size_t i = 0; i < r.keys.n; i++)
+        if (publish_fingerprint(cm, r.keys.v[i], new_as_of) != before[i])
             topic_set_add(&changed, r.keys.v[i]);
-    if (changed.n == 0)
+    if ((rc = publish_prepare(cm, new_as_of, &seq, changed.v, changed.n,
+                              &l)) ||
+        (rc = store_meta_put(t, PUBLISH_AS_OF_KEY, (uint64_t)new_as_of)) ||
+        (rc = store_flush(t, cm)) || (rc = store_seq_put(t, seq)) ||
+        (rc = store_txn_commit(&t)))
         goto out;
-    if ((rc = publish_prepare_topics(cm, new_as_of, &seq, changed.v,
-                                     changed.n, &l)) ||
-        (rc = cellmap_each_dirty(cm, CELLMAP_SEQS, publish_store_one, t)) ||
-        (rc = store_seq_put(t, seq)) || (rc = store_txn_commit(&t)))
-        goto out;
-    log_info("publish: as-of %d -> %d: %zu slices changed", old_as_of,
-             new_as_of, changed.n);
+    char a[11], b[11];
+    period_date_format(old_as_of, a);
+    period_date_format(new_as_of, b);
+    log_info("publish: as-of %s -> %s: %zu slices updated", a, b, l.n);
     publish_send(p, &l);
 out:
     store_txn_abort(&t);
@@ -336,7 +345,30 @@ out:
     publish_list_clear(&l);
     topic_set_free(&r.keys);
     topic_set_free(&changed);
+    free(before);
     if (rc)
-        log_error("publish: rollover: %s", store_strerror(rc));
+        log_error("publish: as-of rollover: %s", store_strerror(rc));
+    return rc;
+}
+
+int publish_as_of_load(struct store *st, int32_t today, int32_t *as_of)
+{
+    struct store_txn *t;
+    uint64_t v;
+    bool found;
+    int rc = store_txn_begin(st, true, &t);
+    if (rc)
+        return rc;
+    if ((rc = store_meta_get(t, PUBLISH_AS_OF_KEY, &v, &found)))
+        goto out;
+    if (found) {
+        *as_of = (int32_t)(int64_t)v;
+        goto out;
+    }
+    *as_of = today;
+    if ((rc = store_meta_put(t, PUBLISH_AS_OF_KEY, (uint64_t)today)) == 0)
+        rc = store_txn_commit(&t);
+out:
+    store_txn_abort(&t);
     return rc;
 }

@@ -30,12 +30,12 @@ struct publish_list {
 int publish_new(void *zctx, const char *endpoint, struct publish **out);
 void publish_destroy(struct publish **p);
 
-/* The updates for the cells changed in cm: every topic a domain says
- * depends on a dirty cell, its metrics as of as_of read through cm, the
- * next sequence from *seq (advanced), the slice's sequence record in cm
- * updated. Appends to out. */
+/* The updates for the cells changed in cm and the n_extra topics in
+ * extra: every topic a domain says depends on a dirty cell, its metrics
+ * as of as_of read through cm, the next sequence from *seq (advanced),
+ * the slice's sequence record in cm updated. Appends to out. */
 int publish_prepare(struct cellmap *cm, int32_t as_of, uint64_t *seq,
-                    struct publish_list *out);
+                    char **extra, size_t n_extra, struct publish_list *out);
 
 /* The updates for every topic in topics (n), as publish_prepare does for
  * dirty cells; used when the as-of date moves. */
@@ -48,11 +48,28 @@ void publish_send(struct publish *p, struct publish_list *l);
 void publish_list_clear(struct publish_list *l);
 
 struct store;
-/* The as-of date moved from old_as_of to new_as_of: publish every stored
- * slice of a period running at either date whose metrics changed, in
- * one write transaction (for the sequences). */
+struct store_txn;
+
+/* Meta key of the store's as-of day: the day its as-of-dependent
+ * contributions (open placements) are counted through. */
+#define PUBLISH_AS_OF_KEY "as_of"
+
+/* The store's as-of day in *as_of; a new store takes today. */
+int publish_as_of_load(struct store *st, int32_t today, int32_t *as_of);
+
+/* Moves as-of-dependent contributions in cm from one day to another. */
+typedef int (*publish_advance_fn)(void *ctx, struct store_txn *t,
+                                  struct cellmap *cm, int32_t old_as_of,
+                                  int32_t new_as_of);
+
+/* The as-of day moves from old_as_of to new_as_of, in one write
+ * transaction: advance() adjusts the stored contributions, the store's
+ * as-of day is updated, and every slice that changed is published — the
+ * cells advance() touched and the stored slices of periods running at
+ * either day whose metrics differ. */
 int publish_rollover(struct store *st, struct publish *p, int32_t old_as_of,
-                     int32_t new_as_of);
+                     int32_t new_as_of, publish_advance_fn advance,
+                     void *ctx);
 
 /* Heartbeat with the current sequence and as-of day. */
 void publish_heartbeat(struct publish *p, uint64_t seq, int32_t as_of);

@@ -365,8 +365,15 @@ int query_run(struct store *st, const void *buf, size_t len, int32_t as_of,
     const struct agg_domain *ds[CODEC_QUERY_MAX_LIST + 8];
     size_t n_d = 0;
     if (q.n_domains == 0) {
+        /* every domain that has the rollup asked for */
         for (size_t i = 0; agg_domains[i]; i++)
-            ds[n_d++] = agg_domains[i];
+            if (!q.rollup || query_rollup_known(agg_domains[i], q.rollup))
+                ds[n_d++] = agg_domains[i];
+        if (n_d == 0) {
+            query_refuse(&a, "unknown_rollup", "no domain has rollup '%s'",
+                         q.rollup);
+            goto reply;
+        }
     }
     for (size_t i = 0; i < q.n_domains; i++) {
         if (!(ds[n_d++] = agg_domain_find(q.domains[i]))) {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cell.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -236,26 +237,40 @@ int store_put(struct store_txn *t, enum cellmap_db db, const char *key,
     return store_rc(mdb_put(t->txn, t->s->dbi[db], &k, &v, 0));
 }
 
-int store_seq_get(struct store_txn *t, uint64_t *seq)
+int store_meta_get(struct store_txn *t, const char *name, uint64_t *v,
+                   bool *found)
 {
-    MDB_val k = store_key("seq"), v;
-    int rc = mdb_get(t->txn, t->s->meta, &k, &v);
-    *seq = 0;
+    MDB_val k = store_key(name), val;
+    int rc = mdb_get(t->txn, t->s->meta, &k, &val);
+    *v = 0;
+    *found = false;
     if (rc == MDB_NOTFOUND)
         return 0;
     if (rc)
         return store_rc(rc);
-    if (v.mv_size != sizeof(*seq))
+    if (val.mv_size != sizeof(*v))
         return -EPROTO;
-    memcpy(seq, v.mv_data, sizeof(*seq));
+    memcpy(v, val.mv_data, sizeof(*v));
+    *found = true;
     return 0;
+}
+
+int store_meta_put(struct store_txn *t, const char *name, uint64_t v)
+{
+    MDB_val k = store_key(name);
+    MDB_val val = {.mv_size = sizeof(v), .mv_data = &v};
+    return store_rc(mdb_put(t->txn, t->s->meta, &k, &val, 0));
+}
+
+int store_seq_get(struct store_txn *t, uint64_t *seq)
+{
+    bool found;
+    return store_meta_get(t, "seq", seq, &found);
 }
 
 int store_seq_put(struct store_txn *t, uint64_t seq)
 {
-    MDB_val k = store_key("seq");
-    MDB_val v = {.mv_size = sizeof(seq), .mv_data = &seq};
-    int rc = store_rc(mdb_put(t->txn, t->s->meta, &k, &v, 0));
+    int rc = store_meta_put(t, "seq", seq);
     if (rc == 0) {
         t->seq_set = true;
         t->seq = seq;
@@ -285,6 +300,19 @@ int store_scan(struct store_txn *t, enum cellmap_db db, const char *prefix,
     if (fn_rc)
         return fn_rc;
     return rc == MDB_NOTFOUND ? 0 : store_rc(rc);
+}
+
+static int store_flush_one(void *ctx, enum cellmap_db db, const char *key,
+                           const void *val, size_t len)
+{
+    if (db == CELLMAP_CELLS && cell_is_zero(val, len))
+        len = 0;    /* an all-zero cell is not stored */
+    return store_put(ctx, db, key, val, len);
+}
+
+int store_flush(struct store_txn *t, struct cellmap *cm)
+{
+    return cellmap_each_dirty(cm, CELLMAP_DB_COUNT, store_flush_one, t);
 }
 
 int store_grow(struct store *s)

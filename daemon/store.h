@@ -42,6 +42,16 @@ int store_load(void *txn, enum cellmap_db db, const char *key, void **val,
 int store_put(struct store_txn *t, enum cellmap_db db, const char *key,
               const void *val, size_t len);
 
+/* A named uint64 of the meta database; *found false (and *v 0) when
+ * it was never put. */
+int store_meta_get(struct store_txn *t, const char *name, uint64_t *v,
+                   bool *found);
+int store_meta_put(struct store_txn *t, const char *name, uint64_t v);
+
+/* Write every dirty record of cm, in key order; a cell whose counters
+ * are all zero is deleted instead. */
+int store_flush(struct store_txn *t, struct cellmap *cm);
+
 /* The global sequence (0 in a new store) and its update. */
 int store_seq_get(struct store_txn *t, uint64_t *seq);
 int store_seq_put(struct store_txn *t, uint64_t seq);

@@ -37,8 +37,9 @@ for _ in $(seq 1 50); do
     sleep 0.1
 done
 
-echo "== generating three years of payments for municipality 0127 (nyckel-gen --seed 1)"
-"$BUILD/nyckel-gen" --seed 1 --from 2012-01 --to "$YEAR-12" >build/demo-all.jsonl
+echo "== generating three years of payments and placements for municipality 0127 (nyckel-gen --seed 1)"
+"$BUILD/nyckel-gen" --seed 1 --kinds payment,placement --from 2012-01 --to "$YEAR-12" \
+    >build/demo-all.jsonl
 grep -v "\"month\":\"$YEAR-12\"" build/demo-all.jsonl >build/demo-history.jsonl || true
 grep "\"month\":\"$YEAR-12\"" build/demo-all.jsonl >build/demo-live.jsonl || true
 echo "   $(wc -l <build/demo-history.jsonl) events up to $YEAR-11," \
@@ -53,6 +54,10 @@ echo "== eb totals $YEAR (nyckel-query)"
 echo
 echo "== per unit"
 "$BUILD/nyckel-query" --municipality 0127 --domain eb --period "$YEAR" --rollup unit
+echo
+echo "== placements $YEAR (domain pl), by setting"
+"$BUILD/nyckel-query" --municipality 0127 --domain pl --period "$YEAR"
+"$BUILD/nyckel-query" --municipality 0127 --domain pl --period "$YEAR" --rollup setting
 
 echo
 echo "== following the $YEAR totals live for 8 s while December's payments stream in (nyckel-watch)"

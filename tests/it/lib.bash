@@ -101,16 +101,21 @@ nk_metric() {
         jq -r ".metrics.$2"
 }
 
-# nk_snapshot: every eb slice of 0127 over a set of periods of every
-# kind, as sorted JSON lines without sequence numbers, for comparing two
-# daemons' states.
+# nk_snapshot [DOMAIN [ROLLUP...]]: every slice of 0127 in DOMAIN (eb)
+# over a set of periods of every kind, totals and each ROLLUP (eb: unit
+# age_band category), as sorted JSON lines without sequence numbers, for
+# comparing two daemons' states.
 nk_snapshot() {
-    local p r
-    for p in 2013 2014 2014-T1 2014-T2 2014-Q2 2014-H1 2014-03 2014-06 \
-        2014-06-YTD 2014-06-R12 2015-03-R12; do
-        nk_query --municipality 0127 --domain eb --period "$p" --format json
-        for r in unit age_band category; do
-            nk_query --municipality 0127 --domain eb --period "$p" \
+    local d=${1:-eb} p r
+    shift || true
+    local rollups=("$@")
+    [ ${#rollups[@]} -gt 0 ] || rollups=(unit age_band category)
+    for p in 2011 2012 2013 2014 2014-T1 2014-T2 2014-Q2 2014-Q3 2014-H1 \
+        2014-03 2014-06 2014-08 2014-06-YTD 2014-08-YTD 2014-06-R12 \
+        2014-08-R12 2015-03-R12; do
+        nk_query --municipality 0127 --domain "$d" --period "$p" --format json
+        for r in "${rollups[@]}"; do
+            nk_query --municipality 0127 --domain "$d" --period "$p" \
                 --rollup "$r" --format json
         done
     done | jq -c 'del(.seq)' | sort

@@ -27,9 +27,9 @@ nk_push "$NK_TMP/one.jsonl" 2>/dev/null || fail "push"
 want=$(jq -n "$paid0 + 12345")
 seen=
 while [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 1000 ]; do
-    if jq -e --argjson w "$want" \
+    if [ -n "$(jq -c --argjson w "$want" \
         'select(.period == "2014" and .slice == {} and .metrics.paid == $w)' \
-        "$NK_TMP/watch.jsonl" >/dev/null 2>&1; then
+        "$NK_TMP/watch.jsonl" 2>/dev/null)" ]; then
         seen=$(( ($(date +%s%N) - start) / 1000000 ))
         break
     fi

@@ -67,7 +67,7 @@ static struct cellmap *apply_all(const struct event *ev, size_t n)
 {
     struct cellmap *m = cellmap_new(NULL, NULL);
     for (size_t i = 0; i < n; i++)
-        assert_int_equal(agg_eb.apply(m, &ev[i], +1), 0);
+        assert_int_equal(agg_eb.apply(m, &ev[i], +1, 0), 0);
     return m;
 }
 
@@ -230,7 +230,7 @@ static void test_remove(void **state)
     struct event ev[32];
     size_t n = fixture(ev);
     struct cellmap *m = apply_all(ev, n);
-    assert_int_equal(agg_eb.apply(m, &ev[4], -1), 0); /* a-5: 2014-05 */
+    assert_int_equal(agg_eb.apply(m, &ev[4], -1, 0), 0); /* a-5: 2014-05 */
     static const struct row rows[] = {
         {"2014", "total", "2015-06-01", "household_months", 0, 10},
         {"2014", "total", "2015-06-01", "long_term_households", 0, 0},
@@ -240,7 +240,7 @@ static void test_remove(void **state)
     check_rows(m, rows, sizeof(rows) / sizeof(rows[0]));
     for (size_t i = 0; i < n; i++)
         if (i != 4)
-            assert_int_equal(agg_eb.apply(m, &ev[i], -1), 0);
+            assert_int_equal(agg_eb.apply(m, &ev[i], -1, 0), 0);
     /* every record the map holds is now zero or empty */
     static const char *const keys[] = {"0127/eb/2014/total",
                                        "0127/eb/2014-03/unit=ekb-unga",

@@ -1,0 +1,373 @@
+/*
+ * agg_pl.c — domain pl, placements (DESIGN §4, see agg_pl.h).
+ *
+ * Cells per (municipality, period, slice), counters:
+ *
+ *   PL_CARE_DAYS     vårddygn: dates of the period a placement covers
+ *   PL_COST          Σ care days × daily cost, öre
+ *   PL_COST_EXT      the same for regi extern
+ *   PL_PERSONS       distinct persons with a care day in the period
+ *   PL_STARTED       placements starting in the period
+ *   PL_ENDED         placements whose (exclusive) end lies in the period
+ *   PL_ACTIVE_LAST   placements covering the period's last day
+ *
+ * plus day cells "muni/pl/day/YYYY-MM-DD/slice" with the placements
+ * starting and ending that day, from which the placements active on the
+ * as-of day of a running period are counted at read time: those active
+ * on the previous month's last day, plus starts, minus ends, through the
+ * as-of day.
+ *
+ * A placement's days are added month by month ("accrued"); an open one
+ * only through the store's as-of day, and advance() accrues the days
+ * the clock adds (or removes, when it is set back). Distinct persons use
+ * member records of care days per month (member.h), one per raw slice;
+ * the gender and age-band slices come from one raw slice "by=Y,g=G" so
+ * that each period can label the person by age at its start.
+ */
+#include "agg_pl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "member.h"
+#include "period.h"
+
+enum {
+    PL_CARE_DAYS,
+    PL_COST,
+    PL_COST_EXT,
+    PL_PERSONS,
+    PL_STARTED,
+    PL_ENDED,
+    PL_ACTIVE_LAST,
+    PL_COUNTERS
+};
+
+enum { PL_DAY_STARTS, PL_DAY_ENDS, PL_DAY_COUNTERS };
+
+enum pl_raw {
+    PL_RAW_TOTAL,
+    PL_RAW_UNIT,
+    PL_RAW_SETTING,
+    PL_RAW_REGI,
+    PL_RAW_SETTING_REGI,
+    PL_RAW_TARGET,
+    PL_RAW_LEGAL_BASIS,
+    PL_RAW_PERSON,      /* by=Y,g=G: age band and gender per period */
+    PL_RAW_COUNT
+};
+
+#define PL_SLICES_PER_RAW 2
+
+/* Gender label of someone born in birth_year at the start of year. */
+static const char *pl_gender_label(enum gender g, int birth_year, int year)
+{
+    bool child = year - birth_year < 18;
+    switch (g) {
+    case GENDER_F:
+        return child ? "flicka" : "kvinna";
+    case GENDER_M:
+        return child ? "pojke" : "man";
+    default:
+        return "x";
+    }
+}
+
+/*
+ * The slices raw slice r of placement e stands for, labelled by age at
+ * the start of year; with year 0 the raw member slice itself. Writes
+ * them to out and returns the count (1 or 2).
+ */
+static int pl_slices(const struct event *e, enum pl_raw r, int year,
+                     char out[PL_SLICES_PER_RAW][CELL_SLICE_MAX])
+{
+    const struct placement *p = &e->u.placement;
+    const char *setting = event_enum_name(ENUM_SETTING, p->setting);
+    const char *regi = event_enum_name(ENUM_REGI, p->regi);
+    switch (r) {
+    case PL_RAW_TOTAL:
+        snprintf(out[0], CELL_SLICE_MAX, "%s", CELL_TOTAL);
+        return 1;
+    case PL_RAW_UNIT:
+        snprintf(out[0], CELL_SLICE_MAX, "unit=%s", e->unit);
+        return 1;
+    case PL_RAW_SETTING:
+        snprintf(out[0], CELL_SLICE_MAX, "setting=%s", setting);
+        return 1;
+    case PL_RAW_REGI:
+        snprintf(out[0], CELL_SLICE_MAX, "regi=%s", regi);
+        return 1;
+    case PL_RAW_SETTING_REGI:
+        snprintf(out[0], CELL_SLICE_MAX, "setting=%s,regi=%s", setting, regi);
+        return 1;
+    case PL_RAW_TARGET:
+        snprintf(out[0], CELL_SLICE_MAX, "target=%s",
+                 event_enum_name(ENUM_TARGET, p->target));
+        return 1;
+    case PL_RAW_LEGAL_BASIS:
+        snprintf(out[0], CELL_SLICE_MAX, "legal_basis=%s",
+                 event_enum_name(ENUM_LEGAL_BASIS, p->legal_basis));
+        return 1;
+    default:
+        if (year == 0) {
+            snprintf(out[0], CELL_SLICE_MAX, "by=%d,g=%s", p->birth_year,
+                     event_enum_name(ENUM_GENDER, p->gender));
+            return 1;
+        }
+        snprintf(out[0], CELL_SLICE_MAX, "age_band=%s",
+                 cell_age_band(p->birth_year, year));
+        snprintf(out[1], CELL_SLICE_MAX, "gender=%s",
+                 pl_gender_label(p->gender, p->birth_year, year));
+        return 2;
+    }
+}
+
+/* Add d to the cells of every slice of e in period per. */
+static int pl_add(struct cellmap *cm, const struct event *e, enum pl_raw r,
+                  const struct period *per, const int64_t *d)
+{
+    char slices[PL_SLICES_PER_RAW][CELL_SLICE_MAX], key[CELL_KEY_MAX];
+    int n = pl_slices(e, r, period_month_year(per->first_month), slices);
+    for (int i = 0; i < n; i++) {
+        int rc = cell_key(key, e->municipality, "pl", per, slices[i]);
+        if (rc || (rc = cell_add(cm, key, d, PL_COUNTERS)))
+            return rc;
+    }
+    return 0;
+}
+
+/* Add (sign) one start or end on day to the day cells of e. */
+static int pl_day_add(struct cellmap *cm, const struct event *e,
+                      int32_t day, int counter, int sign)
+{
+    char slices[PL_SLICES_PER_RAW][CELL_SLICE_MAX], key[CELL_KEY_MAX];
+    char date[11];
+    int64_t d[PL_DAY_COUNTERS] = {0};
+    d[counter] = sign;
+    period_date_format(day, date);
+    int year = period_month_year(period_month_of_day(day));
+    for (enum pl_raw r = 0; r < PL_RAW_COUNT; r++) {
+        int n = pl_slices(e, r, year, slices);
+        for (int i = 0; i < n; i++) {
+            if (snprintf(key, sizeof(key), "%s/pl/day/%s/%s", e->municipality,
+                         date, slices[i]) >= (int)sizeof(key))
+                return -ENAMETOOLONG;
+            int rc = cell_add(cm, key, d, PL_DAY_COUNTERS);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/* started or ended (counter) +sign in every period containing day. */
+static int pl_mark(struct cellmap *cm, const struct event *e, int32_t day,
+                   int counter, int sign)
+{
+    struct period pers[PERIOD_CONTAINING_MAX];
+    size_t n = period_containing(period_month_of_day(day), pers,
+                                 PERIOD_CONTAINING_MAX);
+    int64_t d[PL_COUNTERS] = {0};
+    d[counter] = sign;
+    for (size_t i = 0; i < n; i++)
+        for (enum pl_raw r = 0; r < PL_RAW_COUNT; r++) {
+            int rc = pl_add(cm, e, r, &pers[i], d);
+            if (rc)
+                return rc;
+        }
+    return pl_day_add(cm, e, day,
+                      counter == PL_STARTED ? PL_DAY_STARTS : PL_DAY_ENDS,
+                      sign);
+}
+
+/*
+ * Add (sign) the care days of e on the days [lo, hi) it covers: care
+ * days, cost, persons and the placements covering each period's last
+ * day, month by month.
+ */
+static int pl_accrue(struct cellmap *cm, const struct event *e, int32_t lo,
+                     int32_t hi, int sign)
+{
+    const struct placement *p = &e->u.placement;
+    int32_t s = lo > p->start ? lo : p->start;
+    int32_t t = p->end >= 0 && p->end < hi ? p->end : hi;
+    char key[CELL_KEY_MAX], raw[PL_SLICES_PER_RAW][CELL_SLICE_MAX];
+    int rc;
+
+    for (int32_t m = period_month_of_day(s); s < t; m++) {
+        int32_t next = period_month_first_day(m + 1);
+        int32_t b = t < next ? t : next;
+        int64_t days = sign * (int64_t)(b - s);
+        bool covers_last = b == next;
+        struct period pers[PERIOD_CONTAINING_MAX];
+        size_t n = period_containing(m, pers, PERIOD_CONTAINING_MAX);
+        for (enum pl_raw r = 0; r < PL_RAW_COUNT; r++) {
+            pl_slices(e, r, 0, raw);
+            if (snprintf(key, sizeof(key), "%s/pl/%s/%s", e->municipality,
+                         raw[0], p->person) >= (int)sizeof(key))
+                return -ENAMETOOLONG;
+            member_window before, after;
+            if ((rc = member_move(cm, key, m, days, &before, &after)))
+                return rc;
+            for (size_t i = 0; i < n; i++) {
+                int64_t d[PL_COUNTERS] = {0};
+                int64_t unused_months, unused_lt;
+                d[PL_CARE_DAYS] = days;
+                d[PL_COST] = days * p->daily_cost_ore;
+                if (p->regi == REGI_EXTERN)
+                    d[PL_COST_EXT] = d[PL_COST];
+                if (covers_last && pers[i].last_month == m)
+                    d[PL_ACTIVE_LAST] = sign;
+                if (before != after)
+                    member_period_delta(&pers[i], m, before, after, 0,
+                                        &d[PL_PERSONS], &unused_months,
+                                        &unused_lt);
+                if ((rc = pl_add(cm, e, r, &pers[i], d)))
+                    return rc;
+            }
+        }
+        s = b;
+    }
+    return 0;
+}
+
+static int pl_apply(struct cellmap *cm, const struct event *e, int sign,
+                    int32_t as_of)
+{
+    if (e->kind != EVENT_PLACEMENT)
+        return 0;
+    const struct placement *p = &e->u.placement;
+    int rc = pl_accrue(cm, e, p->start, p->end >= 0 ? p->end : as_of + 1,
+                       sign);
+    if (rc || (rc = pl_mark(cm, e, p->start, PL_STARTED, sign)))
+        return rc;
+    if (p->end >= 0)
+        return pl_mark(cm, e, p->end, PL_ENDED, sign);
+    return agg_asof_mark(cm, e, sign);
+}
+
+static int pl_advance(struct cellmap *cm, const struct event *e,
+                      int32_t old_as_of, int32_t new_as_of)
+{
+    if (e->kind != EVENT_PLACEMENT || e->u.placement.end >= 0)
+        return 0;
+    if (new_as_of > old_as_of)
+        return pl_accrue(cm, e, old_as_of + 1, new_as_of + 1, +1);
+    if (new_as_of < old_as_of)
+        return pl_accrue(cm, e, new_as_of + 1, old_as_of + 1, -1);
+    return 0;
+}
+
+/* Placements of the slice covering day as_of, from the month before's
+ * last day and the starts and ends through as_of. */
+static int pl_active_on(struct cellmap *cm, const struct cell_key_parts *k,
+                        int32_t as_of, int64_t *active)
+{
+    int32_t m = period_month_of_day(as_of);
+    struct period prev = period_of(PERIOD_MONTH, m - 1);
+    char key[CELL_KEY_MAX], date[11];
+    int64_t c[PL_COUNTERS], d[PL_DAY_COUNTERS];
+    int rc;
+    if ((rc = cell_key(key, k->muni, "pl", &prev, k->slice)) ||
+        (rc = cell_read(cm, key, c, PL_COUNTERS)))
+        return rc;
+    *active = c[PL_ACTIVE_LAST];
+    for (int32_t day = period_month_first_day(m); day <= as_of; day++) {
+        period_date_format(day, date);
+        if (snprintf(key, sizeof(key), "%s/pl/day/%s/%s", k->muni, date,
+                     k->slice) >= (int)sizeof(key))
+            return -ENAMETOOLONG;
+        if ((rc = cell_read(cm, key, d, PL_DAY_COUNTERS)))
+            return rc;
+        *active += d[PL_DAY_STARTS] - d[PL_DAY_ENDS];
+    }
+    return 0;
+}
+
+static void pl_set(struct metric *out, size_t *n, const char *id,
+                   const char *label, const char *unit, double num,
+                   double den, bool ratio)
+{
+    struct metric *x = &out[(*n)++];
+    x->id = id;
+    x->label = label;
+    x->unit = unit;
+    x->is_null = ratio && den == 0;
+    x->value = x->is_null ? 0 : (ratio ? num / den : num);
+}
+
+static int pl_metrics(struct cellmap *cm, const struct cell_key_parts *k,
+                      int32_t as_of, struct metric *out, size_t *n)
+{
+    const struct period *p = &k->period;
+    int64_t c[PL_COUNTERS], active;
+    char key[CELL_KEY_MAX];
+    int rc;
+    if ((rc = cell_key(key, k->muni, "pl", p, k->slice)) ||
+        (rc = cell_read(cm, key, c, PL_COUNTERS)))
+        return rc;
+    active = c[PL_ACTIVE_LAST];
+    if (period_is_running(p, as_of) && (rc = pl_active_on(cm, k, as_of,
+                                                          &active)))
+        return rc;
+
+    double care = (double)c[PL_CARE_DAYS];
+    double days = period_elapsed_days(p, as_of);
+    double cost_kr = (double)c[PL_COST] / 100.0;
+    double annual = days ? care / days : 0;
+    *n = 0;
+    pl_set(out, n, "care_days", "vårddygn", "count", care, 1, false);
+    pl_set(out, n, "annual_placements", "årsplaceringar", "ratio", care,
+           days, true);
+    pl_set(out, n, "cost", "kostnad", "kr", cost_kr, 1, false);
+    pl_set(out, n, "cost_per_care_day", "snittkostnad per vårddygn", "kr",
+           cost_kr, care, true);
+    pl_set(out, n, "cost_per_annual_placement", "kostnad per årsplacering",
+           "kr", cost_kr, annual, true);
+    pl_set(out, n, "persons", "placerade personer", "count",
+           (double)c[PL_PERSONS], 1, false);
+    pl_set(out, n, "started", "påbörjade", "count", (double)c[PL_STARTED], 1,
+           false);
+    pl_set(out, n, "ended", "avslutade", "count", (double)c[PL_ENDED], 1,
+           false);
+    pl_set(out, n, "active_at_end", "pågående vid periodens slut", "count",
+           (double)active, 1, false);
+    pl_set(out, n, "external_cost_share", "andel extern kostnad", "share",
+           (double)c[PL_COST_EXT], (double)c[PL_COST], true);
+    return 0;
+}
+
+static int pl_affected(const struct cell_key_parts *k, int32_t as_of,
+                       agg_emit_fn emit, void *ctx)
+{
+    char key[CELL_KEY_MAX];
+    int rc;
+    if ((rc = cell_key(key, k->muni, "pl", &k->period, k->slice)) ||
+        (rc = emit(ctx, key)))
+        return rc;
+    /* the month before the as-of month carries the running periods'
+     * placements active at the start of the as-of month */
+    int32_t now = period_month_of_day(as_of);
+    if (k->period.kind != PERIOD_MONTH || k->period.last_month != now - 1)
+        return 0;
+    struct period pers[PERIOD_CONTAINING_MAX];
+    size_t n = period_containing(now, pers, PERIOD_CONTAINING_MAX);
+    for (size_t i = 0; i < n; i++) {
+        if (!period_is_running(&pers[i], as_of))
+            continue;
+        if ((rc = cell_key(key, k->muni, "pl", &pers[i], k->slice)) ||
+            (rc = emit(ctx, key)))
+            return rc;
+    }
+    return 0;
+}
+
+const struct agg_domain agg_pl = {
+    .name = "pl",
+    .rollups = "unit,setting,regi,target,legal_basis,gender,age_band",
+    .apply = pl_apply,
+    .advance = pl_advance,
+    .metrics = pl_metrics,
+    .affected = pl_affected,
+};

@@ -1,0 +1,88 @@
+/*
+ * member.c — subjects' month records and distinct-count deltas (see
+ * member.h).
+ */
+#include "member.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+#define MEMBER_REACH 11     /* periods containing m lie within m-11..m+11 */
+
+/* One month of a record; records are sorted by month, never hold 0. */
+struct member_month {
+    int32_t month;          /* month index */
+    int32_t pad;            /* zero */
+    int64_t amount;         /* net öre, care days, ... */
+};
+
+static member_window member_mask(const struct member_month *ms, size_t n,
+                                 int32_t m)
+{
+    member_window mask = 0;
+    for (size_t i = 0; i < n; i++) {
+        int32_t d = ms[i].month - (m - MEMBER_REACH);
+        if (d >= 0 && d <= 2 * MEMBER_REACH && ms[i].amount > 0)
+            mask |= 1u << d;
+    }
+    return mask;
+}
+
+int member_move(struct cellmap *cm, const char *key, int32_t m,
+                int64_t delta, member_window *before, member_window *after)
+{
+    const void *val;
+    size_t len;
+    int rc = cellmap_get(cm, CELLMAP_MEMBERS, key, &val, &len);
+    if (rc)
+        return rc;
+    if (len % sizeof(struct member_month))
+        return -EPROTO;
+    size_t n = len / sizeof(struct member_month);
+    struct member_month *ms = xmalloc((n + 1) * sizeof(*ms));
+    if (n)
+        memcpy(ms, val, len);
+    *before = member_mask(ms, n, m);
+
+    size_t i = 0;
+    while (i < n && ms[i].month < m)
+        i++;
+    if (i < n && ms[i].month == m) {
+        ms[i].amount += delta;
+        if (ms[i].amount == 0) {
+            memmove(&ms[i], &ms[i + 1], (n - i - 1) * sizeof(*ms));
+            n--;
+        }
+    } else if (delta != 0) {
+        memmove(&ms[i + 1], &ms[i], (n - i) * sizeof(*ms));
+        ms[i] = (struct member_month){.month = m, .amount = delta};
+        n++;
+    }
+    *after = member_mask(ms, n, m);
+    rc = cellmap_put(cm, CELLMAP_MEMBERS, key, ms, n * sizeof(*ms));
+    free(ms);
+    return rc;
+}
+
+void member_period_delta(const struct period *per, int32_t m,
+                         member_window before, member_window after,
+                         int long_term_months, int64_t *distinct,
+                         int64_t *months, int64_t *long_term)
+{
+    member_window bits = 0;
+    for (int32_t x = per->first_month; x <= per->last_month; x++) {
+        int32_t d = x - (m - MEMBER_REACH);
+        if (d >= 0 && d <= 2 * MEMBER_REACH)
+            bits |= 1u << d;
+    }
+    int nb = __builtin_popcount(before & bits);
+    int na = __builtin_popcount(after & bits);
+    *distinct = (na != 0) - (nb != 0);
+    *months = na - nb;
+    *long_term = long_term_months
+                     ? (na >= long_term_months) - (nb >= long_term_months)
+                     : 0;
+}

@@ -1,0 +1,36 @@
+/*
+ * member.h — distinct counts over any window of months (DESIGN §5):
+ * one record per (subject, raw slice) holding a signed amount per month
+ * (net paid öre for a household, care days for a person); a month counts
+ * when its amount is > 0. When a change flips a month, the distinct
+ * counters of the periods containing it move by what the subject's
+ * months within eleven months either side say — O(1) per period, no
+ * per-window member lists.
+ */
+#ifndef NYCKEL_MEMBER_H
+#define NYCKEL_MEMBER_H
+
+#include <stdint.h>
+
+#include "cellmap.h"
+#include "period.h"
+
+/* Bits of months m-11..m+11 (bit i: month m - 11 + i counts). */
+typedef uint32_t member_window;
+
+/* Add delta to the record at key (db CELLMAP_MEMBERS) in month m. The
+ * window around m before and after the change goes to *before and *after
+ * (equal when month m did not flip). */
+int member_move(struct cellmap *cm, const char *key, int32_t m,
+                int64_t delta, member_window *before, member_window *after);
+
+/* What the flip did to period per (which contains m): *distinct +-1 when
+ * the subject entered or left the period, *months +-1 for the months it
+ * counts in, *long_term +-1 when its months in per crossed
+ * long_term_months (0: not computed). */
+void member_period_delta(const struct period *per, int32_t m,
+                         member_window before, member_window after,
+                         int long_term_months, int64_t *distinct,
+                         int64_t *months, int64_t *long_term);
+
+#endif
