@@ -8,12 +8,15 @@
 #include <string.h>
 
 #include "agg_eb.h"
+#include "agg_inv.h"
 #include "agg_pl.h"
 #include "entity.h"
+#include "period.h"
 
 const struct agg_domain *const agg_domains[] = {
     &agg_eb,
     &agg_pl,
+    &agg_inv,
     NULL,
 };
 
@@ -49,15 +52,132 @@ int agg_advance(struct cellmap *m, const struct event *e, int32_t old_as_of,
     return 0;
 }
 
-int agg_asof_mark(struct cellmap *m, const struct event *e, int sign)
+int agg_asof_mark_key(struct cellmap *m, const char *entity_key, int sign)
 {
-    char ekey[ENTITY_KEY_MAX], key[CELLMAP_KEY_MAX];
-    int rc = entity_key(ekey, e);
-    if (rc)
-        return rc;
-    if (snprintf(key, sizeof(key), "%s%s", AGG_ASOF_PREFIX, ekey) >=
+    char key[CELLMAP_KEY_MAX];
+    if (snprintf(key, sizeof(key), "%s%s", AGG_ASOF_PREFIX, entity_key) >=
         (int)sizeof(key))
         return -ENAMETOOLONG;
     static const char one = 1;
     return cellmap_put(m, CELLMAP_MEMBERS, key, &one, sign > 0 ? 1 : 0);
+}
+
+int agg_asof_mark(struct cellmap *m, const struct event *e, int sign)
+{
+    char ekey[ENTITY_KEY_MAX];
+    int rc = entity_key(ekey, e);
+    return rc ? rc : agg_asof_mark_key(m, ekey, sign);
+}
+
+bool agg_slice_by_age(const char *slice)
+{
+    return strncmp(slice, "age_band=", 9) == 0 ||
+           strncmp(slice, "gender=", 7) == 0;
+}
+
+/* "muni/domain/<space>/<when>/slice" */
+static int agg_aux_key(char *key, const char *muni, const char *domain,
+                       const char *space, const char *when, const char *slice)
+{
+    int n = snprintf(key, CELL_KEY_MAX, "%s/%s/%s/%s/%s", muni, domain,
+                     space, when, slice);
+    return n < 0 || n >= CELL_KEY_MAX ? -ENAMETOOLONG : 0;
+}
+
+static int agg_day_key(char *key, const char *muni, const char *domain,
+                       int32_t day, const char *slice, int shift)
+{
+    char date[11];
+    period_date_format(day, date);
+    return agg_aux_key(key, muni, domain, shift ? "dayp" : "day", date,
+                       slice);
+}
+
+static int agg_last_key(char *key, const char *muni, const char *domain,
+                        int32_t month, const char *slice, int shift)
+{
+    char when[8];
+    period_month_format(month, when);
+    return agg_aux_key(key, muni, domain, shift > 0 ? "lastn" : "lastp",
+                       when, slice);
+}
+
+int agg_day_add(struct cellmap *m, const char *muni, const char *domain,
+                int32_t day, const char *slice, int shift, int counter,
+                int sign)
+{
+    char key[CELL_KEY_MAX];
+    int64_t d[AGG_DAY_COUNTERS] = {0};
+    d[counter] = sign;
+    int rc = agg_day_key(key, muni, domain, day, slice, shift);
+    return rc ? rc : cell_add(m, key, d, AGG_DAY_COUNTERS);
+}
+
+int agg_last_add(struct cellmap *m, const char *muni, const char *domain,
+                 int32_t month, const char *slice, int shift, int sign)
+{
+    char key[CELL_KEY_MAX];
+    int64_t d = sign;
+    int rc = agg_last_key(key, muni, domain, month, slice, shift);
+    return rc ? rc : cell_add(m, key, &d, 1);
+}
+
+int agg_count_on(struct cellmap *m, const struct cell_key_parts *k,
+                 int32_t as_of, int last_idx, size_t n_counters,
+                 int64_t *count)
+{
+    int32_t month = period_month_of_day(as_of);
+    int label = period_month_year(k->period.first_month);
+    bool by_age = agg_slice_by_age(k->slice);
+    int shift = by_age ? label - period_month_year(month - 1) : 0;
+    char key[CELL_KEY_MAX];
+    int64_t c[CELL_COUNTERS_MAX], d[AGG_DAY_COUNTERS];
+    int rc;
+    if (n_counters > CELL_COUNTERS_MAX)
+        return -EINVAL;
+    if (shift) {
+        if ((rc = agg_last_key(key, k->muni, k->domain, month - 1, k->slice,
+                               shift)) ||
+            (rc = cell_read(m, key, c, 1)))
+            return rc;
+        *count = c[0];
+    } else {
+        struct period prev = period_of(PERIOD_MONTH, month - 1);
+        if ((rc = cell_key(key, k->muni, k->domain, &prev, k->slice)) ||
+            (rc = cell_read(m, key, c, n_counters)))
+            return rc;
+        *count = c[last_idx];
+    }
+    shift = by_age ? label - period_month_year(month) : 0;
+    for (int32_t day = period_month_first_day(month); day <= as_of; day++) {
+        if ((rc = agg_day_key(key, k->muni, k->domain, day, k->slice,
+                              shift)) ||
+            (rc = cell_read(m, key, d, AGG_DAY_COUNTERS)))
+            return rc;
+        *count += d[AGG_DAY_IN] - d[AGG_DAY_OUT];
+    }
+    return 0;
+}
+
+int agg_affected_with_running(const struct cell_key_parts *k, int32_t as_of,
+                              agg_emit_fn emit, void *ctx)
+{
+    char key[CELL_KEY_MAX];
+    int rc;
+    if ((rc = cell_key(key, k->muni, k->domain, &k->period, k->slice)) ||
+        (rc = emit(ctx, key)))
+        return rc;
+    int32_t now = period_month_of_day(as_of);
+    if (k->period.kind != PERIOD_MONTH || k->period.last_month != now - 1)
+        return 0;
+    struct period pers[PERIOD_CONTAINING_MAX];
+    size_t n = period_containing(now, pers, PERIOD_CONTAINING_MAX);
+    for (size_t i = 0; i < n; i++) {
+        if (!period_is_running(&pers[i], as_of))
+            continue;
+        if ((rc = cell_key(key, k->muni, k->domain, &pers[i], k->slice)) ||
+            (rc = emit(ctx, key)))
+            return rc;
+    }
+    return 0;
 }

@@ -64,10 +64,54 @@ int agg_apply(struct cellmap *m, const struct event *e, int sign,
 int agg_advance(struct cellmap *m, const struct event *e, int32_t old_as_of,
                 int32_t new_as_of);
 
+/*
+ * Point-in-time counts ("active on day D"): a domain keeps, per period,
+ * the count on the period's last day in counter last_idx of its cells,
+ * and day cells "muni/domain/day/YYYY-MM-DD/slice" with two counters,
+ * entries (AGG_DAY_IN) and exits (AGG_DAY_OUT) that day. The count on
+ * the as-of day of a running period is then the count on the last day
+ * of the month before plus the entries and minus the exits through
+ * as_of.
+ *
+ * Age-band and gender slices are labelled by age at a period's start,
+ * and a running period may start in another year than the month before
+ * the as-of month (january) or than the as-of month itself (an R12
+ * window): for those slices the domain also keeps the month-end counts
+ * labelled by the year after and before the month's own
+ * (agg_last_add, shift +1 and -1) and day cells labelled by the year
+ * before the day's own (agg_day_add, shift -1).
+ */
+enum { AGG_DAY_IN, AGG_DAY_OUT, AGG_DAY_COUNTERS };
+
+/* True for slices labelled by age (age_band=, gender=). */
+bool agg_slice_by_age(const char *slice);
+
+/* Add sign to counter (AGG_DAY_IN or AGG_DAY_OUT) of the day cell of
+ * slice, labelled by the day's year + shift (0 or -1). */
+int agg_day_add(struct cellmap *m, const char *muni, const char *domain,
+                int32_t day, const char *slice, int shift, int counter,
+                int sign);
+/* Add sign to the month-end count of month in slice labelled by the
+ * month's year + shift (+1 or -1). */
+int agg_last_add(struct cellmap *m, const char *muni, const char *domain,
+                 int32_t month, const char *slice, int shift, int sign);
+/* The count on day as_of for slice k (see above); n_counters is the
+ * domain's cell width. */
+int agg_count_on(struct cellmap *m, const struct cell_key_parts *k,
+                 int32_t as_of, int last_idx, size_t n_counters,
+                 int64_t *count);
+/* An affected() for domains with such counts: the cell itself, and when
+ * it is the month before the as-of month, every running period (their
+ * as-of day count starts from it). */
+int agg_affected_with_running(const struct cell_key_parts *k, int32_t as_of,
+                              agg_emit_fn emit, void *ctx);
+
 /* Members-db keys "asof/<entity key>" list the events whose contribution
  * depends on the as-of day (open placements); a domain's apply() marks
  * (sign +1) and unmarks (-1) them here. */
 #define AGG_ASOF_PREFIX "asof/"
 int agg_asof_mark(struct cellmap *m, const struct event *e, int sign);
+/* The same for an entity named by its key (entity_key()). */
+int agg_asof_mark_key(struct cellmap *m, const char *entity_key, int sign);
 
 #endif

@@ -44,8 +44,6 @@ enum {
     PL_COUNTERS
 };
 
-enum { PL_DAY_STARTS, PL_DAY_ENDS, PL_DAY_COUNTERS };
-
 enum pl_raw {
     PL_RAW_TOTAL,
     PL_RAW_UNIT,
@@ -141,21 +139,18 @@ static int pl_add(struct cellmap *cm, const struct event *e, enum pl_raw r,
 static int pl_day_add(struct cellmap *cm, const struct event *e,
                       int32_t day, int counter, int sign)
 {
-    char slices[PL_SLICES_PER_RAW][CELL_SLICE_MAX], key[CELL_KEY_MAX];
-    char date[11];
-    int64_t d[PL_DAY_COUNTERS] = {0};
-    d[counter] = sign;
-    period_date_format(day, date);
+    char slices[PL_SLICES_PER_RAW][CELL_SLICE_MAX];
     int year = period_month_year(period_month_of_day(day));
     for (enum pl_raw r = 0; r < PL_RAW_COUNT; r++) {
-        int n = pl_slices(e, r, year, slices);
-        for (int i = 0; i < n; i++) {
-            if (snprintf(key, sizeof(key), "%s/pl/day/%s/%s", e->municipality,
-                         date, slices[i]) >= (int)sizeof(key))
-                return -ENAMETOOLONG;
-            int rc = cell_add(cm, key, d, PL_DAY_COUNTERS);
-            if (rc)
-                return rc;
+        /* shift -1: labelled by the year before, for R12 windows */
+        for (int shift = 0; shift >= (r == PL_RAW_PERSON ? -1 : 0); shift--) {
+            int n = pl_slices(e, r, year + shift, slices);
+            for (int i = 0; i < n; i++) {
+                int rc = agg_day_add(cm, e->municipality, "pl", day,
+                                     slices[i], shift, counter, sign);
+                if (rc)
+                    return rc;
+            }
         }
     }
     return 0;
@@ -177,8 +172,27 @@ static int pl_mark(struct cellmap *cm, const struct event *e, int32_t day,
                 return rc;
         }
     return pl_day_add(cm, e, day,
-                      counter == PL_STARTED ? PL_DAY_STARTS : PL_DAY_ENDS,
+                      counter == PL_STARTED ? AGG_DAY_IN : AGG_DAY_OUT,
                       sign);
+}
+
+/* The month-end count of month m in the age-labelled slices, labelled
+ * by the years around m's (see agg_count_on). */
+static int pl_last_aux(struct cellmap *cm, const struct event *e, int32_t m,
+                       int sign)
+{
+    char slices[PL_SLICES_PER_RAW][CELL_SLICE_MAX];
+    int year = period_month_year(m);
+    for (int shift = -1; shift <= 1; shift += 2) {
+        int n = pl_slices(e, PL_RAW_PERSON, year + shift, slices);
+        for (int i = 0; i < n; i++) {
+            int rc = agg_last_add(cm, e->municipality, "pl", m, slices[i],
+                                  shift, sign);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
 }
 
 /*
@@ -226,6 +240,9 @@ static int pl_accrue(struct cellmap *cm, const struct event *e, int32_t lo,
                 if ((rc = pl_add(cm, e, r, &pers[i], d)))
                     return rc;
             }
+            if (covers_last && r == PL_RAW_PERSON &&
+                (rc = pl_last_aux(cm, e, m, sign)))
+                return rc;
         }
         s = b;
     }
@@ -259,32 +276,6 @@ static int pl_advance(struct cellmap *cm, const struct event *e,
     return 0;
 }
 
-/* Placements of the slice covering day as_of, from the month before's
- * last day and the starts and ends through as_of. */
-static int pl_active_on(struct cellmap *cm, const struct cell_key_parts *k,
-                        int32_t as_of, int64_t *active)
-{
-    int32_t m = period_month_of_day(as_of);
-    struct period prev = period_of(PERIOD_MONTH, m - 1);
-    char key[CELL_KEY_MAX], date[11];
-    int64_t c[PL_COUNTERS], d[PL_DAY_COUNTERS];
-    int rc;
-    if ((rc = cell_key(key, k->muni, "pl", &prev, k->slice)) ||
-        (rc = cell_read(cm, key, c, PL_COUNTERS)))
-        return rc;
-    *active = c[PL_ACTIVE_LAST];
-    for (int32_t day = period_month_first_day(m); day <= as_of; day++) {
-        period_date_format(day, date);
-        if (snprintf(key, sizeof(key), "%s/pl/day/%s/%s", k->muni, date,
-                     k->slice) >= (int)sizeof(key))
-            return -ENAMETOOLONG;
-        if ((rc = cell_read(cm, key, d, PL_DAY_COUNTERS)))
-            return rc;
-        *active += d[PL_DAY_STARTS] - d[PL_DAY_ENDS];
-    }
-    return 0;
-}
-
 static void pl_set(struct metric *out, size_t *n, const char *id,
                    const char *label, const char *unit, double num,
                    double den, bool ratio)
@@ -308,8 +299,9 @@ static int pl_metrics(struct cellmap *cm, const struct cell_key_parts *k,
         (rc = cell_read(cm, key, c, PL_COUNTERS)))
         return rc;
     active = c[PL_ACTIVE_LAST];
-    if (period_is_running(p, as_of) && (rc = pl_active_on(cm, k, as_of,
-                                                          &active)))
+    if (period_is_running(p, as_of) &&
+        (rc = agg_count_on(cm, k, as_of, PL_ACTIVE_LAST, PL_COUNTERS,
+                           &active)))
         return rc;
 
     double care = (double)c[PL_CARE_DAYS];
@@ -338,36 +330,11 @@ static int pl_metrics(struct cellmap *cm, const struct cell_key_parts *k,
     return 0;
 }
 
-static int pl_affected(const struct cell_key_parts *k, int32_t as_of,
-                       agg_emit_fn emit, void *ctx)
-{
-    char key[CELL_KEY_MAX];
-    int rc;
-    if ((rc = cell_key(key, k->muni, "pl", &k->period, k->slice)) ||
-        (rc = emit(ctx, key)))
-        return rc;
-    /* the month before the as-of month carries the running periods'
-     * placements active at the start of the as-of month */
-    int32_t now = period_month_of_day(as_of);
-    if (k->period.kind != PERIOD_MONTH || k->period.last_month != now - 1)
-        return 0;
-    struct period pers[PERIOD_CONTAINING_MAX];
-    size_t n = period_containing(now, pers, PERIOD_CONTAINING_MAX);
-    for (size_t i = 0; i < n; i++) {
-        if (!period_is_running(&pers[i], as_of))
-            continue;
-        if ((rc = cell_key(key, k->muni, "pl", &pers[i], k->slice)) ||
-            (rc = emit(ctx, key)))
-            return rc;
-    }
-    return 0;
-}
-
 const struct agg_domain agg_pl = {
     .name = "pl",
     .rollups = "unit,setting,regi,target,legal_basis,gender,age_band",
     .apply = pl_apply,
     .advance = pl_advance,
     .metrics = pl_metrics,
-    .affected = pl_affected,
+    .affected = agg_affected_with_running,
 };

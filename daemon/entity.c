@@ -7,11 +7,17 @@
 #include <stdio.h>
 #include <string.h>
 
+int entity_key_of(char *key, const char *source, enum event_kind kind,
+                  const char *id)
+{
+    int n = snprintf(key, ENTITY_KEY_MAX, "%s\x1f%s\x1f%s", source,
+                     event_enum_name(ENUM_KIND, kind), id);
+    return n < 0 || n >= ENTITY_KEY_MAX ? -ENAMETOOLONG : 0;
+}
+
 int entity_key(char *key, const struct event *e)
 {
-    int n = snprintf(key, ENTITY_KEY_MAX, "%s\x1f%s\x1f%s", e->source,
-                     event_enum_name(ENUM_KIND, e->kind), e->id);
-    return n < 0 || n >= ENTITY_KEY_MAX ? -ENAMETOOLONG : 0;
+    return entity_key_of(key, e->source, e->kind, e->id);
 }
 
 enum entity_verdict entity_judge(bool have_old, uint64_t old_revision,

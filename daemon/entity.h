@@ -26,6 +26,9 @@ enum entity_verdict {
 /* "source\x1fkind\x1fid" into key[ENTITY_KEY_MAX] (ids hold no control
  * characters, so the separator is unambiguous). 0 or -ENAMETOOLONG. */
 int entity_key(char *key, const struct event *e);
+/* The same from its parts. */
+int entity_key_of(char *key, const char *source, enum event_kind kind,
+                  const char *id);
 
 /* What a new revision does to a stored one. */
 enum entity_verdict entity_judge(bool have_old, uint64_t old_revision,

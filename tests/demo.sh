@@ -37,8 +37,8 @@ for _ in $(seq 1 50); do
     sleep 0.1
 done
 
-echo "== generating three years of payments and placements for municipality 0127 (nyckel-gen --seed 1)"
-"$BUILD/nyckel-gen" --seed 1 --kinds payment,placement --from 2012-01 --to "$YEAR-12" \
+echo "== generating three years of payments, placements, referrals and decisions for municipality 0127 (nyckel-gen --seed 1)"
+"$BUILD/nyckel-gen" --seed 1 --kinds payment,placement,referral,decision --from 2012-01 --to "$YEAR-12" \
     >build/demo-all.jsonl
 grep -v "\"month\":\"$YEAR-12\"" build/demo-all.jsonl >build/demo-history.jsonl || true
 grep "\"month\":\"$YEAR-12\"" build/demo-all.jsonl >build/demo-live.jsonl || true
@@ -58,6 +58,9 @@ echo
 echo "== placements $YEAR (domain pl), by setting"
 "$BUILD/nyckel-query" --municipality 0127 --domain pl --period "$YEAR"
 "$BUILD/nyckel-query" --municipality 0127 --domain pl --period "$YEAR" --rollup setting
+echo
+echo "== investigations and decisions $YEAR (domain inv)"
+"$BUILD/nyckel-query" --municipality 0127 --domain inv --period "$YEAR"
 
 echo
 echo "== following the $YEAR totals live for 8 s while December's payments stream in (nyckel-watch)"

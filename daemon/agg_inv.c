@@ -1,0 +1,591 @@
+/*
+ * agg_inv.c — domain inv, investigations, decisions and referrals
+ * (DESIGN §4, definitions in agg_inv.h).
+ *
+ * Referrals and bistand decisions count where their date falls.
+ * Investigations pair two decisions, so they are kept as case records
+ * (members db, "muni/inv/case/<source>\x1f<case>": the opening and the
+ * closing decision's day, id and dimensions). A case's figures are a
+ * function of its record alone: every change subtracts what the old
+ * record contributed and adds the new one, so either decision may come
+ * first, be revised or deleted. An open case is ongoing in each month
+ * from its opening through the as-of month (member records per case and
+ * slice give the distinct count per period); its opening decision is
+ * listed as depending on the as-of day, and advance() adds the months
+ * the clock reaches.
+ *
+ * Granted decisions not executed within three months are a point-in-
+ * time count like placements: per period, the count on its last day
+ * (kept through the as-of day for decisions not yet executed), and day
+ * cells of entries (decided + 3 months) and exits (executed) for the
+ * as-of day of a running period.
+ */
+#include "agg_inv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "entity.h"
+#include "member.h"
+#include "period.h"
+
+enum {
+    INV_REFERRALS,
+    INV_OPENED,
+    INV_ONGOING,
+    INV_CLOSED,
+    INV_WITHIN,
+    INV_DAYS,           /* Σ close - open, days, paired cases */
+    INV_PAIRED,         /* closed cases whose opening is known */
+    INV_GRANTED,
+    INV_REJECTED,
+    INV_NOT_EXECUTED,   /* count on the period's last day */
+    INV_COUNTERS
+};
+
+#define INV_DEADLINE_MONTHS 4   /* SoL 11 kap. 2 § */
+#define INV_EXECUTE_MONTHS 3
+#define INV_SLICES_PER_RAW 2
+
+/* What one event, or one side of a case, is sliced by. 0/"" = none. */
+struct inv_dims {
+    char unit[EVENT_ID_MAX + 1];
+    char intervention[EVENT_CODE_MAX + 1];
+    int32_t target, gender, birth_year, legal_basis, reporter;
+};
+
+/* One decision of a case. */
+struct inv_side {
+    int32_t day;                    /* decided_on; -1: none */
+    char id[EVENT_ID_MAX + 1];      /* the decision's entity id */
+    struct inv_dims dims;
+};
+
+/* A case record as stored (zeroed before filling: stable bytes). */
+struct inv_case {
+    char source[EVENT_ID_MAX + 1];
+    char case_id[EVENT_ID_MAX + 1];
+    struct inv_side open, close;
+};
+
+enum inv_raw {
+    INV_RAW_TOTAL,
+    INV_RAW_UNIT,
+    INV_RAW_TARGET,
+    INV_RAW_LEGAL_BASIS,
+    INV_RAW_INTERVENTION,
+    INV_RAW_REPORTER,
+    INV_RAW_PERSON,     /* by=Y,g=G: age band and gender per period */
+    INV_RAW_COUNT
+};
+
+static void inv_dims_of(const struct event *e, struct inv_dims *d)
+{
+    memset(d, 0, sizeof(*d));
+    snprintf(d->unit, sizeof(d->unit), "%s", e->unit);
+    if (e->kind == EVENT_REFERRAL) {
+        const struct referral *r = &e->u.referral;
+        d->target = r->target;
+        d->gender = r->gender;
+        d->birth_year = r->birth_year;
+        d->reporter = r->reporter;
+        return;
+    }
+    const struct decision *x = &e->u.decision;
+    snprintf(d->intervention, sizeof(d->intervention), "%s", x->intervention);
+    d->target = x->target;
+    d->gender = x->gender;
+    d->birth_year = x->birth_year;
+    d->legal_basis = x->legal_basis;
+}
+
+static const char *inv_gender_label(int g, int birth_year, int year)
+{
+    bool child = year - birth_year < 18;
+    if (g == GENDER_F)
+        return child ? "flicka" : "kvinna";
+    if (g == GENDER_M)
+        return child ? "pojke" : "man";
+    return "x";
+}
+
+/* The slices raw slice r of d stands for, by age at the start of year
+ * (year 0: the raw member slice itself); 0 when d has no such dim. */
+static int inv_slices(const struct inv_dims *d, enum inv_raw r, int year,
+                      char out[INV_SLICES_PER_RAW][CELL_SLICE_MAX])
+{
+    switch (r) {
+    case INV_RAW_TOTAL:
+        snprintf(out[0], CELL_SLICE_MAX, "%s", CELL_TOTAL);
+        return 1;
+    case INV_RAW_UNIT:
+        snprintf(out[0], CELL_SLICE_MAX, "unit=%s", d->unit);
+        return 1;
+    case INV_RAW_TARGET:
+        if (!d->target)
+            return 0;
+        snprintf(out[0], CELL_SLICE_MAX, "target=%s",
+                 event_enum_name(ENUM_TARGET, d->target));
+        return 1;
+    case INV_RAW_LEGAL_BASIS:
+        if (!d->legal_basis)
+            return 0;
+        snprintf(out[0], CELL_SLICE_MAX, "legal_basis=%s",
+                 event_enum_name(ENUM_LEGAL_BASIS, d->legal_basis));
+        return 1;
+    case INV_RAW_INTERVENTION:
+        if (!d->intervention[0])
+            return 0;
+        snprintf(out[0], CELL_SLICE_MAX, "intervention=%s", d->intervention);
+        return 1;
+    case INV_RAW_REPORTER:
+        if (!d->reporter)
+            return 0;
+        snprintf(out[0], CELL_SLICE_MAX, "reporter=%s",
+                 event_enum_name(ENUM_REPORTER, d->reporter));
+        return 1;
+    default:
+        if (!d->birth_year)
+            return 0;
+        if (year == 0) {
+            snprintf(out[0], CELL_SLICE_MAX, "by=%d,g=%d", d->birth_year,
+                     d->gender);
+            return 1;
+        }
+        snprintf(out[0], CELL_SLICE_MAX, "age_band=%s",
+                 cell_age_band(d->birth_year, year));
+        if (!d->gender)
+            return 1;
+        snprintf(out[1], CELL_SLICE_MAX, "gender=%s",
+                 inv_gender_label(d->gender, d->birth_year, year));
+        return 2;
+    }
+}
+
+/* Add delta to the cells of raw slice r of d in period per. */
+static int inv_add_raw(struct cellmap *cm, const char *muni,
+                       const struct inv_dims *d, enum inv_raw r,
+                       const struct period *per, const int64_t *delta)
+{
+    char s[INV_SLICES_PER_RAW][CELL_SLICE_MAX], key[CELL_KEY_MAX];
+    int n = inv_slices(d, r, period_month_year(per->first_month), s);
+    for (int i = 0; i < n; i++) {
+        int rc = cell_key(key, muni, "inv", per, s[i]);
+        if (rc || (rc = cell_add(cm, key, delta, INV_COUNTERS)))
+            return rc;
+    }
+    return 0;
+}
+
+/* Add delta to every slice of d in every period containing day. */
+static int inv_count(struct cellmap *cm, const char *muni,
+                     const struct inv_dims *d, int32_t day, int counter,
+                     int64_t value)
+{
+    struct period pers[PERIOD_CONTAINING_MAX];
+    size_t n = period_containing(period_month_of_day(day), pers,
+                                 PERIOD_CONTAINING_MAX);
+    int64_t delta[INV_COUNTERS] = {0};
+    delta[counter] = value;
+    for (size_t i = 0; i < n; i++)
+        for (enum inv_raw r = 0; r < INV_RAW_COUNT; r++) {
+            int rc = inv_add_raw(cm, muni, d, r, &pers[i], delta);
+            if (rc)
+                return rc;
+        }
+    return 0;
+}
+
+/* ----------------------------------------------------------- cases */
+
+static int inv_case_key(char *key, const char *muni, const char *source,
+                        const char *case_id)
+{
+    int n = snprintf(key, CELLMAP_KEY_MAX, "%s/inv/case/%s\x1f%s", muni,
+                     source, case_id);
+    return n < 0 || n >= CELLMAP_KEY_MAX ? -ENAMETOOLONG : 0;
+}
+
+/* Month m in (sign +1) or out of (-1) case c's ongoing months. */
+static int inv_ongoing_move(struct cellmap *cm, const char *muni,
+                            const struct inv_case *c, int32_t m, int sign)
+{
+    char raw[INV_SLICES_PER_RAW][CELL_SLICE_MAX], key[CELLMAP_KEY_MAX];
+    struct period pers[PERIOD_CONTAINING_MAX];
+    size_t n = period_containing(m, pers, PERIOD_CONTAINING_MAX);
+    for (enum inv_raw r = 0; r < INV_RAW_COUNT; r++) {
+        if (!inv_slices(&c->open.dims, r, 0, raw))
+            continue;
+        if (snprintf(key, sizeof(key), "%s/inv/ongoing/%s/%s\x1f%s", muni,
+                     raw[0], c->source, c->case_id) >= (int)sizeof(key))
+            return -ENAMETOOLONG;
+        member_window before, after;
+        int rc = member_move(cm, key, m, sign, &before, &after);
+        if (rc)
+            return rc;
+        if (before == after)
+            continue;
+        for (size_t i = 0; i < n; i++) {
+            int64_t d[INV_COUNTERS] = {0}, unused_m, unused_lt;
+            member_period_delta(&pers[i], m, before, after, 0,
+                                &d[INV_ONGOING], &unused_m, &unused_lt);
+            if ((rc = inv_add_raw(cm, muni, &c->open.dims, r, &pers[i], d)))
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/* Months first..last (inclusive, may be empty) in or out of ongoing. */
+static int inv_ongoing_range(struct cellmap *cm, const char *muni,
+                             const struct inv_case *c, int32_t first,
+                             int32_t last, int sign)
+{
+    for (int32_t m = first; m <= last; m++) {
+        int rc = inv_ongoing_move(cm, muni, c, m, sign);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int inv_case_asof_mark(struct cellmap *cm, const struct inv_case *c,
+                              int sign)
+{
+    char ekey[ENTITY_KEY_MAX];
+    int rc = entity_key_of(ekey, c->source, EVENT_DECISION, c->open.id);
+    return rc ? rc : agg_asof_mark_key(cm, ekey, sign);
+}
+
+/* Everything case c contributes, added with sign, as of as_of. */
+static int inv_case_contribute(struct cellmap *cm, const char *muni,
+                               const struct inv_case *c, int sign,
+                               int32_t as_of)
+{
+    const struct inv_side *o = &c->open, *x = &c->close;
+    int rc;
+    if (o->day >= 0 &&
+        (rc = inv_count(cm, muni, &o->dims, o->day, INV_OPENED, sign)))
+        return rc;
+    if (x->day >= 0) {
+        struct period pers[PERIOD_CONTAINING_MAX];
+        size_t n = period_containing(period_month_of_day(x->day), pers,
+                                     PERIOD_CONTAINING_MAX);
+        int64_t d[INV_COUNTERS] = {0};
+        d[INV_CLOSED] = sign;
+        if (o->day >= 0) {
+            d[INV_PAIRED] = sign;
+            d[INV_DAYS] = sign * (int64_t)(x->day - o->day);
+            if (x->day <= period_add_months(o->day, INV_DEADLINE_MONTHS))
+                d[INV_WITHIN] = sign;
+        }
+        for (size_t i = 0; i < n; i++)
+            for (enum inv_raw r = 0; r < INV_RAW_COUNT; r++)
+                if ((rc = inv_add_raw(cm, muni, &x->dims, r, &pers[i], d)))
+                    return rc;
+    }
+    if (o->day < 0)
+        return 0;
+    int32_t end = x->day >= 0 ? x->day : as_of;
+    if (end >= o->day &&
+        (rc = inv_ongoing_range(cm, muni, c, period_month_of_day(o->day),
+                                period_month_of_day(end), sign)))
+        return rc;
+    return x->day < 0 ? inv_case_asof_mark(cm, c, sign) : 0;
+}
+
+/* An opening or closing decision in (sign +1) or out of its case. */
+static int inv_case_apply(struct cellmap *cm, const struct event *e,
+                          int sign, int32_t as_of)
+{
+    const struct decision *dec = &e->u.decision;
+    char key[CELLMAP_KEY_MAX];
+    struct inv_case c;
+    const void *val;
+    size_t len;
+    int rc;
+    if ((rc = inv_case_key(key, e->municipality, e->source, dec->case_id)) ||
+        (rc = cellmap_get(cm, CELLMAP_MEMBERS, key, &val, &len)))
+        return rc;
+    memset(&c, 0, sizeof(c));
+    if (len == sizeof(c)) {
+        memcpy(&c, val, sizeof(c));
+    } else if (len == 0) {
+        snprintf(c.source, sizeof(c.source), "%s", e->source);
+        snprintf(c.case_id, sizeof(c.case_id), "%s", dec->case_id);
+        c.open.day = c.close.day = -1;
+    } else {
+        return -EPROTO;
+    }
+    if ((rc = inv_case_contribute(cm, e->municipality, &c, -1, as_of)))
+        return rc;
+    struct inv_side *side =
+        dec->type == DTYPE_INLEDA_UTREDNING ? &c.open : &c.close;
+    if (sign > 0) {
+        memset(side, 0, sizeof(*side));
+        side->day = dec->decided_on;
+        snprintf(side->id, sizeof(side->id), "%s", e->id);
+        inv_dims_of(e, &side->dims);
+    } else if (side->day >= 0 && strcmp(side->id, e->id) == 0) {
+        memset(side, 0, sizeof(*side));
+        side->day = -1;
+    }
+    if ((rc = inv_case_contribute(cm, e->municipality, &c, +1, as_of)))
+        return rc;
+    if (c.open.day < 0 && c.close.day < 0)
+        return cellmap_put(cm, CELLMAP_MEMBERS, key, NULL, 0);
+    return cellmap_put(cm, CELLMAP_MEMBERS, key, &c, sizeof(c));
+}
+
+/* An open case's ongoing months follow the as-of day. */
+static int inv_case_advance(struct cellmap *cm, const struct event *e,
+                            int32_t old_as_of, int32_t new_as_of)
+{
+    char key[CELLMAP_KEY_MAX];
+    struct inv_case c;
+    const void *val;
+    size_t len;
+    int rc;
+    if ((rc = inv_case_key(key, e->municipality, e->source,
+                           e->u.decision.case_id)) ||
+        (rc = cellmap_get(cm, CELLMAP_MEMBERS, key, &val, &len)))
+        return rc;
+    if (len != sizeof(c))
+        return 0;
+    memcpy(&c, val, sizeof(c));
+    if (c.open.day < 0 || c.close.day >= 0 || strcmp(c.open.id, e->id) != 0)
+        return 0;
+    int32_t first = period_month_of_day(c.open.day);
+    int32_t m_old = period_month_of_day(old_as_of);
+    int32_t m_new = period_month_of_day(new_as_of);
+    if (old_as_of < c.open.day)
+        m_old = first - 1;  /* nothing counted yet */
+    if (new_as_of < c.open.day)
+        m_new = first - 1;
+    if (m_new > m_old)
+        return inv_ongoing_range(cm, e->municipality, &c,
+                                 m_old + 1 > first ? m_old + 1 : first, m_new,
+                                 +1);
+    if (m_new < m_old)
+        return inv_ongoing_range(cm, e->municipality, &c,
+                                 m_new + 1 > first ? m_new + 1 : first, m_old,
+                                 -1);
+    return 0;
+}
+
+/* ------------------------------------------- not executed in 3 months */
+
+/*
+ * Add sign to the last-day count of every period whose last day lies in
+ * [lo, hi) and in the decision's not-executed interval.
+ */
+static int inv_unexecuted_accrue(struct cellmap *cm, const struct event *e,
+                                 int32_t lo, int32_t hi, int sign)
+{
+    const struct decision *dec = &e->u.decision;
+    int32_t from = period_add_months(dec->decided_on, INV_EXECUTE_MONTHS);
+    if (lo > from)
+        from = lo;
+    if (dec->executed_on >= 0 && dec->executed_on < hi)
+        hi = dec->executed_on;
+    struct inv_dims dims;
+    inv_dims_of(e, &dims);
+    for (int32_t m = period_month_of_day(from); from < hi; m++) {
+        int32_t last = period_month_first_day(m + 1) - 1;
+        if (last >= hi)
+            break;
+        if (last >= from) {
+            struct period pers[PERIOD_CONTAINING_MAX];
+            size_t n = period_containing(m, pers, PERIOD_CONTAINING_MAX);
+            int64_t d[INV_COUNTERS] = {0};
+            d[INV_NOT_EXECUTED] = sign;
+            for (size_t i = 0; i < n; i++) {
+                if (pers[i].last_month != m)
+                    continue;
+                for (enum inv_raw r = 0; r < INV_RAW_COUNT; r++) {
+                    int rc = inv_add_raw(cm, e->municipality, &dims, r,
+                                         &pers[i], d);
+                    if (rc)
+                        return rc;
+                }
+            }
+            /* the age-labelled month-end count by the years around m's */
+            char s[INV_SLICES_PER_RAW][CELL_SLICE_MAX];
+            for (int shift = -1; shift <= 1; shift += 2) {
+                int k = inv_slices(&dims, INV_RAW_PERSON,
+                                   period_month_year(m) + shift, s);
+                for (int i = 0; i < k; i++) {
+                    int rc = agg_last_add(cm, e->municipality, "inv", m, s[i],
+                                          shift, sign);
+                    if (rc)
+                        return rc;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* Entries into (day cell IN) and exits from (OUT) the count. */
+static int inv_unexecuted_days(struct cellmap *cm, const struct event *e,
+                               int32_t day, int counter, int sign)
+{
+    char s[INV_SLICES_PER_RAW][CELL_SLICE_MAX];
+    struct inv_dims dims;
+    inv_dims_of(e, &dims);
+    int year = period_month_year(period_month_of_day(day));
+    for (enum inv_raw r = 0; r < INV_RAW_COUNT; r++) {
+        /* shift -1: labelled by the year before, for R12 windows */
+        for (int shift = 0; shift >= (r == INV_RAW_PERSON ? -1 : 0);
+             shift--) {
+            int n = inv_slices(&dims, r, year + shift, s);
+            for (int i = 0; i < n; i++) {
+                int rc = agg_day_add(cm, e->municipality, "inv", day, s[i],
+                                     shift, counter, sign);
+                if (rc)
+                    return rc;
+            }
+        }
+    }
+    return 0;
+}
+
+static int inv_bistand_apply(struct cellmap *cm, const struct event *e,
+                             int sign, int32_t as_of)
+{
+    const struct decision *dec = &e->u.decision;
+    struct inv_dims dims;
+    inv_dims_of(e, &dims);
+    int rc = inv_count(cm, e->municipality, &dims, dec->decided_on,
+                       dec->outcome == OUTCOME_BIFALL ? INV_GRANTED
+                                                      : INV_REJECTED,
+                       sign);
+    if (rc || dec->outcome != OUTCOME_BIFALL)
+        return rc;
+    int32_t due = period_add_months(dec->decided_on, INV_EXECUTE_MONTHS);
+    bool executed = dec->executed_on >= 0;
+    if ((rc = inv_unexecuted_accrue(cm, e, due,
+                                    executed ? dec->executed_on : as_of + 1,
+                                    sign)))
+        return rc;
+    if (executed && dec->executed_on <= due)
+        return 0;   /* executed in time: never counted */
+    if ((rc = inv_unexecuted_days(cm, e, due, AGG_DAY_IN, sign)))
+        return rc;
+    if (executed)
+        return inv_unexecuted_days(cm, e, dec->executed_on, AGG_DAY_OUT,
+                                   sign);
+    return agg_asof_mark(cm, e, sign);
+}
+
+/* ------------------------------------------------------------ domain */
+
+static int inv_apply(struct cellmap *cm, const struct event *e, int sign,
+                     int32_t as_of)
+{
+    if (e->kind == EVENT_REFERRAL) {
+        struct inv_dims dims;
+        inv_dims_of(e, &dims);
+        return inv_count(cm, e->municipality, &dims,
+                         e->u.referral.received_on, INV_REFERRALS, sign);
+    }
+    if (e->kind != EVENT_DECISION)
+        return 0;
+    switch (e->u.decision.type) {
+    case DTYPE_INLEDA_UTREDNING:
+    case DTYPE_AVSLUTA_UTREDNING:
+        return inv_case_apply(cm, e, sign, as_of);
+    case DTYPE_BISTAND:
+        return inv_bistand_apply(cm, e, sign, as_of);
+    default:
+        return 0;
+    }
+}
+
+static int inv_advance(struct cellmap *cm, const struct event *e,
+                       int32_t old_as_of, int32_t new_as_of)
+{
+    if (e->kind != EVENT_DECISION || old_as_of == new_as_of)
+        return 0;
+    const struct decision *dec = &e->u.decision;
+    if (dec->type == DTYPE_INLEDA_UTREDNING)
+        return inv_case_advance(cm, e, old_as_of, new_as_of);
+    if (dec->type != DTYPE_BISTAND || dec->outcome != OUTCOME_BIFALL ||
+        dec->executed_on >= 0)
+        return 0;
+    if (new_as_of > old_as_of)
+        return inv_unexecuted_accrue(cm, e, old_as_of + 1, new_as_of + 1, +1);
+    return inv_unexecuted_accrue(cm, e, new_as_of + 1, old_as_of + 1, -1);
+}
+
+static void inv_set(struct metric *out, size_t *n, const char *id,
+                    const char *label, const char *unit, bool applies,
+                    double num, double den, bool ratio)
+{
+    struct metric *x = &out[(*n)++];
+    x->id = id;
+    x->label = label;
+    x->unit = unit;
+    x->is_null = !applies || (ratio && den == 0);
+    x->value = x->is_null ? 0 : (ratio ? num / den : num);
+}
+
+static int inv_metrics(struct cellmap *cm, const struct cell_key_parts *k,
+                       int32_t as_of, struct metric *out, size_t *n)
+{
+    const struct period *p = &k->period;
+    int64_t c[INV_COUNTERS], unexecuted;
+    char key[CELL_KEY_MAX];
+    int rc;
+    if ((rc = cell_key(key, k->muni, "inv", p, k->slice)) ||
+        (rc = cell_read(cm, key, c, INV_COUNTERS)))
+        return rc;
+    unexecuted = c[INV_NOT_EXECUTED];
+    if (period_is_running(p, as_of) &&
+        (rc = agg_count_on(cm, k, as_of, INV_NOT_EXECUTED, INV_COUNTERS,
+                           &unexecuted)))
+        return rc;
+    /* referrals have no legal basis or intervention; decisions no
+     * reporter */
+    bool refs = !strstr(k->slice, "legal_basis=") &&
+                !strstr(k->slice, "intervention=");
+    bool decs = !strstr(k->slice, "reporter=");
+    double granted = (double)c[INV_GRANTED], rejected = (double)c[INV_REJECTED];
+    *n = 0;
+    inv_set(out, n, "referrals", "anmälningar/aktualiseringar", "count", refs,
+            (double)c[INV_REFERRALS], 1, false);
+    inv_set(out, n, "opened", "inledda utredningar", "count", decs,
+            (double)c[INV_OPENED], 1, false);
+    inv_set(out, n, "referral_conversion",
+            "andel anmälningar som leder till utredning", "share",
+            refs && decs, (double)c[INV_OPENED], (double)c[INV_REFERRALS],
+            true);
+    inv_set(out, n, "ongoing", "utredningar som har pågått", "count", decs,
+            (double)c[INV_ONGOING], 1, false);
+    inv_set(out, n, "closed", "avslutade utredningar", "count", decs,
+            (double)c[INV_CLOSED], 1, false);
+    inv_set(out, n, "closed_within_4_months", "varav inom fyra månader",
+            "count", decs, (double)c[INV_WITHIN], 1, false);
+    inv_set(out, n, "within_4_months_share", "andel inom fyra månader",
+            "share", decs, (double)c[INV_WITHIN], (double)c[INV_CLOSED], true);
+    inv_set(out, n, "avg_investigation_days",
+            "genomsnittligt antal utredningsdagar", "days", decs,
+            (double)c[INV_DAYS], (double)c[INV_PAIRED], true);
+    inv_set(out, n, "granted", "bifall", "count", decs, granted, 1, false);
+    inv_set(out, n, "rejected", "avslag", "count", decs, rejected, 1, false);
+    inv_set(out, n, "rejection_share", "andel avslag", "share", decs,
+            rejected, granted + rejected, true);
+    inv_set(out, n, "not_executed_3_months", "ej verkställda beslut > 3 mån",
+            "count", decs, (double)unexecuted, 1, false);
+    return 0;
+}
+
+const struct agg_domain agg_inv = {
+    .name = "inv",
+    .rollups = "unit,target,gender,age_band,legal_basis,intervention,reporter",
+    .apply = inv_apply,
+    .advance = inv_advance,
+    .metrics = inv_metrics,
+    .affected = agg_affected_with_running,
+};
