@@ -60,7 +60,9 @@ static void usage(FILE *out)
         "                           (default: the totals)\n"
         "  -w, --where K=V          keep slices whose dimension K is V "
         "(repeat)\n"
-        "      --compare            also the same period one year earlier\n"
+        "      --compare previous-year\n"
+        "                           also each value one year earlier and the\n"
+        "                           change in percent\n"
         "  -f, --format F           table (default), json or csv\n"
         "      --query EP           query endpoint (default %s)\n"
         "      --ingest EP          accepted for uniformity, not used\n"
@@ -154,7 +156,14 @@ static int parse_ms(const char *arg, int *out)
 /* Returns -1 to go on, or an exit status. */
 static int parse(int argc, char **argv, struct opts *o)
 {
-    enum { OPT_PERIOD_TO = 256, OPT_COMPARE, OPT_QUERY, OPT_INGEST, OPT_PUB };
+    enum {
+        OPT_PERIOD_TO = 256,
+        OPT_COMPARE,
+        OPT_COMPARE_PY,
+        OPT_QUERY,
+        OPT_INGEST,
+        OPT_PUB
+    };
     static const struct option longopts[] = {
         {"municipality", required_argument, NULL, 'm'},
         {"domain", required_argument, NULL, 'd'},
@@ -162,8 +171,8 @@ static int parse(int argc, char **argv, struct opts *o)
         {"period-to", required_argument, NULL, OPT_PERIOD_TO},
         {"rollup", required_argument, NULL, 'r'},
         {"where", required_argument, NULL, 'w'},
-        {"compare", no_argument, NULL, OPT_COMPARE},
-        {"compare-previous-year", no_argument, NULL, OPT_COMPARE},
+        {"compare", required_argument, NULL, OPT_COMPARE},
+        {"compare-previous-year", no_argument, NULL, OPT_COMPARE_PY},
         {"format", required_argument, NULL, 'f'},
         {"query", required_argument, NULL, OPT_QUERY},
         {"ingest", required_argument, NULL, OPT_INGEST},
@@ -203,6 +212,14 @@ static int parse(int argc, char **argv, struct opts *o)
                 return rc;
             break;
         case OPT_COMPARE:
+            /* the one comparison there is; named so that others can come */
+            if (strcmp(optarg, "previous-year") != 0)
+                return usage_error("--compare wants 'previous-year' (the only "
+                                   "comparison), not '%s'",
+                                   optarg);
+            o->compare = 1;
+            break;
+        case OPT_COMPARE_PY:
             o->compare = 1;
             break;
         case 'f':
@@ -234,6 +251,8 @@ static int parse(int argc, char **argv, struct opts *o)
             printf(PROG " " NYCKEL_VERSION "\n");
             return EXIT_SUCCESS;
         case ':':
+            if (optopt == OPT_COMPARE)
+                return usage_error("--compare needs a value: previous-year");
             return usage_error("option '%s' needs a value", argv[optind - 1]);
         default:
             return usage_error("unknown option '%s'", argv[optind - 1]);
@@ -285,6 +304,14 @@ static int run(struct opts *o)
                 r->text && *r->text ? r->text : "query refused");
         nyckel_result_destroy(&r);
         return EXIT_USAGE;
+    }
+    if (o->compare) {
+        size_t i = 0;
+        while (i < r->n_slices && r->slices[i].n_previous == 0)
+            i++;
+        if (r->n_slices && i == r->n_slices)
+            fprintf(stderr, PROG ": note: nyckeld sent no previous-year "
+                                 "values (an older nyckeld?)\n");
     }
 
     switch (o->format) {

@@ -3,21 +3,19 @@
  */
 #include "agg.h"
 
-#include <errno.h>
-#include <stdio.h>
-#include <string.h>
-
 #include "agg_eb.h"
+#include "agg_ec.h"
 #include "agg_inv.h"
 #include "agg_pl.h"
 #include "entity.h"
 #include "period.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
 const struct agg_domain *const agg_domains[] = {
-    &agg_eb,
-    &agg_pl,
-    &agg_inv,
-    NULL,
+    &agg_eb, &agg_pl, &agg_inv, &agg_ec, NULL,
 };
 
 const struct agg_domain *agg_domain_find(const char *name)
@@ -28,8 +26,19 @@ const struct agg_domain *agg_domain_find(const char *name)
     return NULL;
 }
 
-int agg_apply(struct cellmap *m, const struct event *e, int sign,
-              int32_t as_of)
+void agg_metric_set(struct metric *out, size_t *n, const char *id,
+                    const char *label, const char *unit, double num, double den,
+                    bool ratio)
+{
+    struct metric *x = &out[(*n)++];
+    x->id = id;
+    x->label = label;
+    x->unit = unit;
+    x->is_null = ratio && den == 0;
+    x->value = x->is_null ? 0 : (ratio ? num / den : num);
+}
+
+int agg_apply(struct cellmap *m, const struct event *e, int sign, int32_t as_of)
 {
     for (size_t i = 0; agg_domains[i]; i++) {
         int rc = agg_domains[i]->apply(m, e, sign, as_of);
@@ -79,8 +88,8 @@ bool agg_slice_by_age(const char *slice)
 static int agg_aux_key(char *key, const char *muni, const char *domain,
                        const char *space, const char *when, const char *slice)
 {
-    int n = snprintf(key, CELL_KEY_MAX, "%s/%s/%s/%s/%s", muni, domain,
-                     space, when, slice);
+    int n = snprintf(key, CELL_KEY_MAX, "%s/%s/%s/%s/%s", muni, domain, space,
+                     when, slice);
     return n < 0 || n >= CELL_KEY_MAX ? -ENAMETOOLONG : 0;
 }
 
@@ -89,8 +98,7 @@ static int agg_day_key(char *key, const char *muni, const char *domain,
 {
     char date[11];
     period_date_format(day, date);
-    return agg_aux_key(key, muni, domain, shift ? "dayp" : "day", date,
-                       slice);
+    return agg_aux_key(key, muni, domain, shift ? "dayp" : "day", date, slice);
 }
 
 static int agg_last_key(char *key, const char *muni, const char *domain,
@@ -98,8 +106,8 @@ static int agg_last_key(char *key, const char *muni, const char *domain,
 {
     char when[8];
     period_month_format(month, when);
-    return agg_aux_key(key, muni, domain, shift > 0 ? "lastn" : "lastp",
-                       when, slice);
+    return agg_aux_key(key, muni, domain, shift > 0 ? "lastn" : "lastp", when,
+                       slice);
 }
 
 int agg_day_add(struct cellmap *m, const char *muni, const char *domain,
@@ -123,8 +131,7 @@ int agg_last_add(struct cellmap *m, const char *muni, const char *domain,
 }
 
 int agg_count_on(struct cellmap *m, const struct cell_key_parts *k,
-                 int32_t as_of, int last_idx, size_t n_counters,
-                 int64_t *count)
+                 int32_t as_of, int last_idx, size_t n_counters, int64_t *count)
 {
     int32_t month = period_month_of_day(as_of);
     int label = period_month_year(k->period.first_month);
@@ -150,8 +157,7 @@ int agg_count_on(struct cellmap *m, const struct cell_key_parts *k,
     }
     shift = by_age ? label - period_month_year(month) : 0;
     for (int32_t day = period_month_first_day(month); day <= as_of; day++) {
-        if ((rc = agg_day_key(key, k->muni, k->domain, day, k->slice,
-                              shift)) ||
+        if ((rc = agg_day_key(key, k->muni, k->domain, day, k->slice, shift)) ||
             (rc = cell_read(m, key, d, AGG_DAY_COUNTERS)))
             return rc;
         *count += d[AGG_DAY_IN] - d[AGG_DAY_OUT];

@@ -7,30 +7,36 @@
 #ifndef NYCKEL_AGG_H
 #define NYCKEL_AGG_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
 #include "cell.h"
 #include "cellmap.h"
 #include "event.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #define AGG_METRICS_MAX 16
 
 /* One metric value of a slice. Strings are static. */
 struct metric {
-    const char *id;         /* stable snake_case id */
-    const char *label;      /* Swedish label */
-    const char *unit;       /* "kr", "count", "ratio", "share", "months", "days" */
-    bool is_null;           /* zero denominator, or not kept for the slice */
-    double value;           /* kronor for "kr" */
+    const char *id;    /* stable snake_case id */
+    const char *label; /* Swedish label */
+    const char *unit;  /* "kr", "count", "ratio", "share", "months", "days" */
+    bool is_null;      /* zero denominator, or not kept for the slice */
+    double value;      /* kronor for "kr" */
 };
 
 typedef int (*agg_emit_fn)(void *ctx, const char *topic);
 
+/* Append metric id to out (at *n, advanced): num when ratio is false,
+ * else num / den, null when den is 0. */
+void agg_metric_set(struct metric *out, size_t *n, const char *id,
+                    const char *label, const char *unit, double num, double den,
+                    bool ratio);
+
 struct agg_domain {
-    const char *name;       /* "eb" */
-    const char *rollups;    /* dims that can be queried, comma separated */
+    const char *name;    /* "eb" */
+    const char *rollups; /* dims that can be queried, comma separated */
     /* Add (sign +1) or remove (-1) the contribution of a valid, not
      * deleted event as of the store's as-of day; kinds the domain does
      * not aggregate are ignored. */
@@ -39,8 +45,8 @@ struct agg_domain {
     /* The store's as-of day moves from old_as_of to new_as_of: adjust
      * the contribution of e, an event that agg_asof_mark() listed as
      * depending on it. NULL when the domain keeps no such events. */
-    int (*advance)(struct cellmap *m, const struct event *e,
-                   int32_t old_as_of, int32_t new_as_of);
+    int (*advance)(struct cellmap *m, const struct event *e, int32_t old_as_of,
+                   int32_t new_as_of);
     /* The metrics of the cell named by k as of as_of into out
      * (AGG_METRICS_MAX); *n receives the count. */
     int (*metrics)(struct cellmap *m, const struct cell_key_parts *k,

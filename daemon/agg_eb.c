@@ -22,12 +22,12 @@
  */
 #include "agg_eb.h"
 
+#include "member.h"
+#include "period.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-
-#include "member.h"
-#include "period.h"
 
 enum {
     EB_PAID,
@@ -62,7 +62,7 @@ static void eb_slice(char *out, enum eb_raw r, const struct event *e,
 static int eb_apply(struct cellmap *cm, const struct event *e, int sign,
                     int32_t as_of)
 {
-    (void)as_of;    /* payments do not depend on the as-of day */
+    (void)as_of; /* payments do not depend on the as-of day */
     if (e->kind != EVENT_PAYMENT)
         return 0;
     const struct payment *pay = &e->u.payment;
@@ -88,12 +88,11 @@ static int eb_apply(struct cellmap *cm, const struct event *e, int sign,
             if (pay->category == CAT_TILLFALLIGT_BOENDE)
                 d[EB_PAID_TEMP] = delta;
             if (before != after)
-                member_period_delta(&pers[i], m, before, after,
-                                    pers[i].kind == PERIOD_R12
-                                        ? EB_LONG_TERM_MONTHS : 0,
-                                    &d[EB_HOUSEHOLDS],
-                                    &d[EB_HOUSEHOLD_MONTHS],
-                                    &d[EB_LONG_TERM]);
+                member_period_delta(
+                    &pers[i], m, before, after,
+                    pers[i].kind == PERIOD_R12 ? EB_LONG_TERM_MONTHS : 0,
+                    &d[EB_HOUSEHOLDS], &d[EB_HOUSEHOLD_MONTHS],
+                    &d[EB_LONG_TERM]);
             eb_slice(slice, r, e, &pers[i]);
             if ((rc = cell_key(key, e->municipality, "eb", &pers[i], slice)) ||
                 (rc = cell_add(cm, key, d, EB_COUNTERS)))
@@ -115,18 +114,6 @@ static int eb_apply(struct cellmap *cm, const struct event *e, int sign,
     return 0;
 }
 
-static void eb_set(struct metric *out, size_t *n, const char *id,
-                   const char *label, const char *unit, double num,
-                   double den, bool ratio)
-{
-    struct metric *x = &out[(*n)++];
-    x->id = id;
-    x->label = label;
-    x->unit = unit;
-    x->is_null = ratio && den == 0;
-    x->value = x->is_null ? 0 : (ratio ? num / den : num);
-}
-
 static int eb_metrics(struct cellmap *cm, const struct cell_key_parts *k,
                       int32_t as_of, struct metric *out, size_t *n)
 {
@@ -134,7 +121,8 @@ static int eb_metrics(struct cellmap *cm, const struct cell_key_parts *k,
     char key[CELL_KEY_MAX];
     int rc;
     const struct period *p = &k->period;
-    struct period win = period_of(PERIOD_R12, period_last_month_as_of(p, as_of));
+    struct period win =
+        period_of(PERIOD_R12, period_last_month_as_of(p, as_of));
 
     if ((rc = cell_key(key, k->muni, "eb", p, k->slice)) ||
         (rc = cell_read(cm, key, c, EB_COUNTERS)) ||
@@ -147,25 +135,28 @@ static int eb_metrics(struct cellmap *cm, const struct cell_key_parts *k,
     double hm = (double)c[EB_HOUSEHOLD_MONTHS];
     double months = period_elapsed_months(p, as_of);
     *n = 0;
-    eb_set(out, n, "paid", "utbetalt bistånd", "kr", paid_kr, 1, false);
-    eb_set(out, n, "households", "biståndshushåll", "count", hh, 1, false);
-    eb_set(out, n, "household_months", "biståndsmånader", "count", hm, 1,
-           false);
-    eb_set(out, n, "households_per_month", "hushåll per månad, snitt",
-           "ratio", hm, months, true);
-    eb_set(out, n, "avg_months", "genomsnittlig biståndstid, mån", "months",
-           hm, hh, true);
-    eb_set(out, n, "paid_per_household_month",
-           "bistånd per hushåll och månad", "kr", paid_kr, hm, true);
-    eb_set(out, n, "long_term_households", "hushåll med långvarigt bistånd",
-           "count", (double)w[EB_LONG_TERM], 1, false);
-    eb_set(out, n, "long_term_share", "andel långvarigt", "share",
-           (double)w[EB_LONG_TERM], (double)w[EB_HOUSEHOLDS], true);
-    eb_set(out, n, "temp_housing_share", "andel till tillfälligt boende",
-           "share", (double)c[EB_PAID_TEMP], (double)c[EB_PAID], true);
+    agg_metric_set(out, n, "paid", "utbetalt bistånd", "kr", paid_kr, 1, false);
+    agg_metric_set(out, n, "households", "biståndshushåll", "count", hh, 1,
+                   false);
+    agg_metric_set(out, n, "household_months", "biståndsmånader", "count", hm,
+                   1, false);
+    agg_metric_set(out, n, "households_per_month", "hushåll per månad, snitt",
+                   "ratio", hm, months, true);
+    agg_metric_set(out, n, "avg_months", "genomsnittlig biståndstid, mån",
+                   "months", hm, hh, true);
+    agg_metric_set(out, n, "paid_per_household_month",
+                   "bistånd per hushåll och månad", "kr", paid_kr, hm, true);
+    agg_metric_set(out, n, "long_term_households",
+                   "hushåll med långvarigt bistånd", "count",
+                   (double)w[EB_LONG_TERM], 1, false);
+    agg_metric_set(out, n, "long_term_share", "andel långvarigt", "share",
+                   (double)w[EB_LONG_TERM], (double)w[EB_HOUSEHOLDS], true);
+    agg_metric_set(out, n, "temp_housing_share",
+                   "andel till tillfälligt boende", "share",
+                   (double)c[EB_PAID_TEMP], (double)c[EB_PAID], true);
 
     if (strncmp(k->slice, "category=", 9) == 0)
-        for (size_t i = 1; i < *n; i++)    /* only paid is kept per category */
+        for (size_t i = 1; i < *n; i++) /* only paid is kept per category */
             out[i].is_null = true;
     return 0;
 }
@@ -187,7 +178,7 @@ static int eb_affected(const struct cell_key_parts *k, int32_t as_of,
     size_t n = period_containing(e, pers, PERIOD_CONTAINING_MAX);
     for (size_t i = 0; i < n; i++) {
         if (pers[i].kind == PERIOD_R12 && pers[i].last_month == e)
-            continue;   /* the window itself, emitted above */
+            continue; /* the window itself, emitted above */
         if (period_last_month_as_of(&pers[i], as_of) != e)
             continue;
         if ((rc = cell_key(key, k->muni, "eb", &pers[i], k->slice)) ||

@@ -22,13 +22,13 @@
  */
 #include "agg_inv.h"
 
-#include <errno.h>
-#include <stdio.h>
-#include <string.h>
-
 #include "entity.h"
 #include "member.h"
 #include "period.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
 
 enum {
     INV_REFERRALS,
@@ -36,15 +36,15 @@ enum {
     INV_ONGOING,
     INV_CLOSED,
     INV_WITHIN,
-    INV_DAYS,           /* Σ close - open, days, paired cases */
-    INV_PAIRED,         /* closed cases whose opening is known */
+    INV_DAYS,   /* Σ close - open, days, paired cases */
+    INV_PAIRED, /* closed cases whose opening is known */
     INV_GRANTED,
     INV_REJECTED,
-    INV_NOT_EXECUTED,   /* count on the period's last day */
+    INV_NOT_EXECUTED, /* count on the period's last day */
     INV_COUNTERS
 };
 
-#define INV_DEADLINE_MONTHS 4   /* SoL 11 kap. 2 § */
+#define INV_DEADLINE_MONTHS 4 /* SoL 11 kap. 2 § */
 #define INV_EXECUTE_MONTHS 3
 #define INV_SLICES_PER_RAW 2
 
@@ -57,8 +57,8 @@ struct inv_dims {
 
 /* One decision of a case. */
 struct inv_side {
-    int32_t day;                    /* decided_on; -1: none */
-    char id[EVENT_ID_MAX + 1];      /* the decision's entity id */
+    int32_t day;               /* decided_on; -1: none */
+    char id[EVENT_ID_MAX + 1]; /* the decision's entity id */
     struct inv_dims dims;
 };
 
@@ -76,7 +76,7 @@ enum inv_raw {
     INV_RAW_LEGAL_BASIS,
     INV_RAW_INTERVENTION,
     INV_RAW_REPORTER,
-    INV_RAW_PERSON,     /* by=Y,g=G: age band and gender per period */
+    INV_RAW_PERSON, /* by=Y,g=G: age band and gender per period */
     INV_RAW_COUNT
 };
 
@@ -202,8 +202,8 @@ static int inv_count(struct cellmap *cm, const char *muni,
 static int inv_case_key(char *key, const char *muni, const char *source,
                         const char *case_id)
 {
-    int n = snprintf(key, CELLMAP_KEY_MAX, "%s/inv/case/%s\x1f%s", muni,
-                     source, case_id);
+    int n = snprintf(key, CELLMAP_KEY_MAX, "%s/inv/case/%s\x1f%s", muni, source,
+                     case_id);
     return n < 0 || n >= CELLMAP_KEY_MAX ? -ENAMETOOLONG : 0;
 }
 
@@ -228,8 +228,8 @@ static int inv_ongoing_move(struct cellmap *cm, const char *muni,
             continue;
         for (size_t i = 0; i < n; i++) {
             int64_t d[INV_COUNTERS] = {0}, unused_m, unused_lt;
-            member_period_delta(&pers[i], m, before, after, 0,
-                                &d[INV_ONGOING], &unused_m, &unused_lt);
+            member_period_delta(&pers[i], m, before, after, 0, &d[INV_ONGOING],
+                                &unused_m, &unused_lt);
             if ((rc = inv_add_raw(cm, muni, &c->open.dims, r, &pers[i], d)))
                 return rc;
         }
@@ -296,8 +296,8 @@ static int inv_case_contribute(struct cellmap *cm, const char *muni,
 }
 
 /* An opening or closing decision in (sign +1) or out of its case. */
-static int inv_case_apply(struct cellmap *cm, const struct event *e,
-                          int sign, int32_t as_of)
+static int inv_case_apply(struct cellmap *cm, const struct event *e, int sign,
+                          int32_t as_of)
 {
     const struct decision *dec = &e->u.decision;
     char key[CELLMAP_KEY_MAX];
@@ -360,7 +360,7 @@ static int inv_case_advance(struct cellmap *cm, const struct event *e,
     int32_t m_old = period_month_of_day(old_as_of);
     int32_t m_new = period_month_of_day(new_as_of);
     if (old_as_of < c.open.day)
-        m_old = first - 1;  /* nothing counted yet */
+        m_old = first - 1; /* nothing counted yet */
     if (new_as_of < c.open.day)
         m_new = first - 1;
     if (m_new > m_old)
@@ -404,8 +404,8 @@ static int inv_unexecuted_accrue(struct cellmap *cm, const struct event *e,
                 if (pers[i].last_month != m)
                     continue;
                 for (enum inv_raw r = 0; r < INV_RAW_COUNT; r++) {
-                    int rc = inv_add_raw(cm, e->municipality, &dims, r,
-                                         &pers[i], d);
+                    int rc =
+                        inv_add_raw(cm, e->municipality, &dims, r, &pers[i], d);
                     if (rc)
                         return rc;
                 }
@@ -437,8 +437,7 @@ static int inv_unexecuted_days(struct cellmap *cm, const struct event *e,
     int year = period_month_year(period_month_of_day(day));
     for (enum inv_raw r = 0; r < INV_RAW_COUNT; r++) {
         /* shift -1: labelled by the year before, for R12 windows */
-        for (int shift = 0; shift >= (r == INV_RAW_PERSON ? -1 : 0);
-             shift--) {
+        for (int shift = 0; shift >= (r == INV_RAW_PERSON ? -1 : 0); shift--) {
             int n = inv_slices(&dims, r, year + shift, s);
             for (int i = 0; i < n; i++) {
                 int rc = agg_day_add(cm, e->municipality, "inv", day, s[i],
@@ -457,25 +456,22 @@ static int inv_bistand_apply(struct cellmap *cm, const struct event *e,
     const struct decision *dec = &e->u.decision;
     struct inv_dims dims;
     inv_dims_of(e, &dims);
-    int rc = inv_count(cm, e->municipality, &dims, dec->decided_on,
-                       dec->outcome == OUTCOME_BIFALL ? INV_GRANTED
-                                                      : INV_REJECTED,
-                       sign);
+    int rc = inv_count(
+        cm, e->municipality, &dims, dec->decided_on,
+        dec->outcome == OUTCOME_BIFALL ? INV_GRANTED : INV_REJECTED, sign);
     if (rc || dec->outcome != OUTCOME_BIFALL)
         return rc;
     int32_t due = period_add_months(dec->decided_on, INV_EXECUTE_MONTHS);
     bool executed = dec->executed_on >= 0;
-    if ((rc = inv_unexecuted_accrue(cm, e, due,
-                                    executed ? dec->executed_on : as_of + 1,
-                                    sign)))
+    if ((rc = inv_unexecuted_accrue(
+             cm, e, due, executed ? dec->executed_on : as_of + 1, sign)))
         return rc;
     if (executed && dec->executed_on <= due)
-        return 0;   /* executed in time: never counted */
+        return 0; /* executed in time: never counted */
     if ((rc = inv_unexecuted_days(cm, e, due, AGG_DAY_IN, sign)))
         return rc;
     if (executed)
-        return inv_unexecuted_days(cm, e, dec->executed_on, AGG_DAY_OUT,
-                                   sign);
+        return inv_unexecuted_days(cm, e, dec->executed_on, AGG_DAY_OUT, sign);
     return agg_asof_mark(cm, e, sign);
 }
 
@@ -487,8 +483,8 @@ static int inv_apply(struct cellmap *cm, const struct event *e, int sign,
     if (e->kind == EVENT_REFERRAL) {
         struct inv_dims dims;
         inv_dims_of(e, &dims);
-        return inv_count(cm, e->municipality, &dims,
-                         e->u.referral.received_on, INV_REFERRALS, sign);
+        return inv_count(cm, e->municipality, &dims, e->u.referral.received_on,
+                         INV_REFERRALS, sign);
     }
     if (e->kind != EVENT_DECISION)
         return 0;
@@ -519,16 +515,16 @@ static int inv_advance(struct cellmap *cm, const struct event *e,
     return inv_unexecuted_accrue(cm, e, new_as_of + 1, old_as_of + 1, -1);
 }
 
+/* agg_metric_set(), null where the figure does not apply to the slice. */
 static void inv_set(struct metric *out, size_t *n, const char *id,
                     const char *label, const char *unit, bool applies,
                     double num, double den, bool ratio)
 {
-    struct metric *x = &out[(*n)++];
-    x->id = id;
-    x->label = label;
-    x->unit = unit;
-    x->is_null = !applies || (ratio && den == 0);
-    x->value = x->is_null ? 0 : (ratio ? num / den : num);
+    agg_metric_set(out, n, id, label, unit, num, den, ratio);
+    if (!applies) {
+        out[*n - 1].is_null = true;
+        out[*n - 1].value = 0;
+    }
 }
 
 static int inv_metrics(struct cellmap *cm, const struct cell_key_parts *k,
@@ -548,8 +544,8 @@ static int inv_metrics(struct cellmap *cm, const struct cell_key_parts *k,
         return rc;
     /* referrals have no legal basis or intervention; decisions no
      * reporter */
-    bool refs = !strstr(k->slice, "legal_basis=") &&
-                !strstr(k->slice, "intervention=");
+    bool refs =
+        !strstr(k->slice, "legal_basis=") && !strstr(k->slice, "intervention=");
     bool decs = !strstr(k->slice, "reporter=");
     double granted = (double)c[INV_GRANTED], rejected = (double)c[INV_REJECTED];
     *n = 0;
@@ -558,24 +554,23 @@ static int inv_metrics(struct cellmap *cm, const struct cell_key_parts *k,
     inv_set(out, n, "opened", "inledda utredningar", "count", decs,
             (double)c[INV_OPENED], 1, false);
     inv_set(out, n, "referral_conversion",
-            "andel anmälningar som leder till utredning", "share",
-            refs && decs, (double)c[INV_OPENED], (double)c[INV_REFERRALS],
-            true);
+            "andel anmälningar som leder till utredning", "share", refs && decs,
+            (double)c[INV_OPENED], (double)c[INV_REFERRALS], true);
     inv_set(out, n, "ongoing", "utredningar som har pågått", "count", decs,
             (double)c[INV_ONGOING], 1, false);
     inv_set(out, n, "closed", "avslutade utredningar", "count", decs,
             (double)c[INV_CLOSED], 1, false);
     inv_set(out, n, "closed_within_4_months", "varav inom fyra månader",
             "count", decs, (double)c[INV_WITHIN], 1, false);
-    inv_set(out, n, "within_4_months_share", "andel inom fyra månader",
-            "share", decs, (double)c[INV_WITHIN], (double)c[INV_CLOSED], true);
+    inv_set(out, n, "within_4_months_share", "andel inom fyra månader", "share",
+            decs, (double)c[INV_WITHIN], (double)c[INV_CLOSED], true);
     inv_set(out, n, "avg_investigation_days",
             "genomsnittligt antal utredningsdagar", "days", decs,
             (double)c[INV_DAYS], (double)c[INV_PAIRED], true);
     inv_set(out, n, "granted", "bifall", "count", decs, granted, 1, false);
     inv_set(out, n, "rejected", "avslag", "count", decs, rejected, 1, false);
-    inv_set(out, n, "rejection_share", "andel avslag", "share", decs,
-            rejected, granted + rejected, true);
+    inv_set(out, n, "rejection_share", "andel avslag", "share", decs, rejected,
+            granted + rejected, true);
     inv_set(out, n, "not_executed_3_months", "ej verkställda beslut > 3 mån",
             "count", decs, (double)unexecuted, 1, false);
     return 0;

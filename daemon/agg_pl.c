@@ -26,12 +26,12 @@
  */
 #include "agg_pl.h"
 
+#include "member.h"
+#include "period.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-
-#include "member.h"
-#include "period.h"
 
 enum {
     PL_CARE_DAYS,
@@ -52,7 +52,7 @@ enum pl_raw {
     PL_RAW_SETTING_REGI,
     PL_RAW_TARGET,
     PL_RAW_LEGAL_BASIS,
-    PL_RAW_PERSON,      /* by=Y,g=G: age band and gender per period */
+    PL_RAW_PERSON, /* by=Y,g=G: age band and gender per period */
     PL_RAW_COUNT
 };
 
@@ -136,8 +136,8 @@ static int pl_add(struct cellmap *cm, const struct event *e, enum pl_raw r,
 }
 
 /* Add (sign) one start or end on day to the day cells of e. */
-static int pl_day_add(struct cellmap *cm, const struct event *e,
-                      int32_t day, int counter, int sign)
+static int pl_day_add(struct cellmap *cm, const struct event *e, int32_t day,
+                      int counter, int sign)
 {
     char slices[PL_SLICES_PER_RAW][CELL_SLICE_MAX];
     int year = period_month_year(period_month_of_day(day));
@@ -146,8 +146,8 @@ static int pl_day_add(struct cellmap *cm, const struct event *e,
         for (int shift = 0; shift >= (r == PL_RAW_PERSON ? -1 : 0); shift--) {
             int n = pl_slices(e, r, year + shift, slices);
             for (int i = 0; i < n; i++) {
-                int rc = agg_day_add(cm, e->municipality, "pl", day,
-                                     slices[i], shift, counter, sign);
+                int rc = agg_day_add(cm, e->municipality, "pl", day, slices[i],
+                                     shift, counter, sign);
                 if (rc)
                     return rc;
             }
@@ -172,8 +172,7 @@ static int pl_mark(struct cellmap *cm, const struct event *e, int32_t day,
                 return rc;
         }
     return pl_day_add(cm, e, day,
-                      counter == PL_STARTED ? AGG_DAY_IN : AGG_DAY_OUT,
-                      sign);
+                      counter == PL_STARTED ? AGG_DAY_IN : AGG_DAY_OUT, sign);
 }
 
 /* The month-end count of month m in the age-labelled slices, labelled
@@ -255,8 +254,7 @@ static int pl_apply(struct cellmap *cm, const struct event *e, int sign,
     if (e->kind != EVENT_PLACEMENT)
         return 0;
     const struct placement *p = &e->u.placement;
-    int rc = pl_accrue(cm, e, p->start, p->end >= 0 ? p->end : as_of + 1,
-                       sign);
+    int rc = pl_accrue(cm, e, p->start, p->end >= 0 ? p->end : as_of + 1, sign);
     if (rc || (rc = pl_mark(cm, e, p->start, PL_STARTED, sign)))
         return rc;
     if (p->end >= 0)
@@ -276,18 +274,6 @@ static int pl_advance(struct cellmap *cm, const struct event *e,
     return 0;
 }
 
-static void pl_set(struct metric *out, size_t *n, const char *id,
-                   const char *label, const char *unit, double num,
-                   double den, bool ratio)
-{
-    struct metric *x = &out[(*n)++];
-    x->id = id;
-    x->label = label;
-    x->unit = unit;
-    x->is_null = ratio && den == 0;
-    x->value = x->is_null ? 0 : (ratio ? num / den : num);
-}
-
 static int pl_metrics(struct cellmap *cm, const struct cell_key_parts *k,
                       int32_t as_of, struct metric *out, size_t *n)
 {
@@ -300,8 +286,7 @@ static int pl_metrics(struct cellmap *cm, const struct cell_key_parts *k,
         return rc;
     active = c[PL_ACTIVE_LAST];
     if (period_is_running(p, as_of) &&
-        (rc = agg_count_on(cm, k, as_of, PL_ACTIVE_LAST, PL_COUNTERS,
-                           &active)))
+        (rc = agg_count_on(cm, k, as_of, PL_ACTIVE_LAST, PL_COUNTERS, &active)))
         return rc;
 
     double care = (double)c[PL_CARE_DAYS];
@@ -309,24 +294,24 @@ static int pl_metrics(struct cellmap *cm, const struct cell_key_parts *k,
     double cost_kr = (double)c[PL_COST] / 100.0;
     double annual = days ? care / days : 0;
     *n = 0;
-    pl_set(out, n, "care_days", "vårddygn", "count", care, 1, false);
-    pl_set(out, n, "annual_placements", "årsplaceringar", "ratio", care,
-           days, true);
-    pl_set(out, n, "cost", "kostnad", "kr", cost_kr, 1, false);
-    pl_set(out, n, "cost_per_care_day", "snittkostnad per vårddygn", "kr",
-           cost_kr, care, true);
-    pl_set(out, n, "cost_per_annual_placement", "kostnad per årsplacering",
-           "kr", cost_kr, annual, true);
-    pl_set(out, n, "persons", "placerade personer", "count",
-           (double)c[PL_PERSONS], 1, false);
-    pl_set(out, n, "started", "påbörjade", "count", (double)c[PL_STARTED], 1,
-           false);
-    pl_set(out, n, "ended", "avslutade", "count", (double)c[PL_ENDED], 1,
-           false);
-    pl_set(out, n, "active_at_end", "pågående vid periodens slut", "count",
-           (double)active, 1, false);
-    pl_set(out, n, "external_cost_share", "andel extern kostnad", "share",
-           (double)c[PL_COST_EXT], (double)c[PL_COST], true);
+    agg_metric_set(out, n, "care_days", "vårddygn", "count", care, 1, false);
+    agg_metric_set(out, n, "annual_placements", "årsplaceringar", "ratio", care,
+                   days, true);
+    agg_metric_set(out, n, "cost", "kostnad", "kr", cost_kr, 1, false);
+    agg_metric_set(out, n, "cost_per_care_day", "snittkostnad per vårddygn",
+                   "kr", cost_kr, care, true);
+    agg_metric_set(out, n, "cost_per_annual_placement",
+                   "kostnad per årsplacering", "kr", cost_kr, annual, true);
+    agg_metric_set(out, n, "persons", "placerade personer", "count",
+                   (double)c[PL_PERSONS], 1, false);
+    agg_metric_set(out, n, "started", "påbörjade", "count",
+                   (double)c[PL_STARTED], 1, false);
+    agg_metric_set(out, n, "ended", "avslutade", "count", (double)c[PL_ENDED],
+                   1, false);
+    agg_metric_set(out, n, "active_at_end", "pågående vid periodens slut",
+                   "count", (double)active, 1, false);
+    agg_metric_set(out, n, "external_cost_share", "andel extern kostnad",
+                   "share", (double)c[PL_COST_EXT], (double)c[PL_COST], true);
     return 0;
 }
 

@@ -12,8 +12,8 @@ int cell_key(char *key, const char *muni, const char *domain,
 {
     char pid[PERIOD_ID_MAX];
     period_format(p, pid);
-    int n = snprintf(key, CELL_KEY_MAX, "%s/%s/%s/%s", muni, domain, pid,
-                     slice);
+    int n =
+        snprintf(key, CELL_KEY_MAX, "%s/%s/%s/%s", muni, domain, pid, slice);
     return n < 0 || n >= CELL_KEY_MAX ? -ENAMETOOLONG : 0;
 }
 
@@ -42,8 +42,7 @@ int cell_key_split(const char *key, struct cell_key_parts *parts)
     return 0;
 }
 
-int cell_read(struct cellmap *m, const char *key, int64_t *counters,
-              size_t n)
+int cell_read(struct cellmap *m, const char *key, int64_t *counters, size_t n)
 {
     const void *val;
     size_t len;
@@ -57,13 +56,12 @@ int cell_read(struct cellmap *m, const char *key, int64_t *counters,
     return 0;
 }
 
-int cell_add(struct cellmap *m, const char *key, const int64_t *delta,
-             size_t n)
+int cell_add(struct cellmap *m, const char *key, const int64_t *delta, size_t n)
 {
     size_t len;
     int err;
-    unsigned char *val = cellmap_edit(m, CELLMAP_CELLS, key,
-                                      n * sizeof(int64_t), &len, &err);
+    unsigned char *val =
+        cellmap_edit(m, CELLMAP_CELLS, key, n * sizeof(int64_t), &len, &err);
     if (!val)
         return err;
     for (size_t i = 0; i < n; i++) {

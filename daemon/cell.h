@@ -11,18 +11,18 @@
 #ifndef NYCKEL_CELL_H
 #define NYCKEL_CELL_H
 
+#include "cellmap.h"
+#include "period.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cellmap.h"
-#include "period.h"
-
 #define CELL_KEY_MAX CELLMAP_KEY_MAX
-#define CELL_SLICE_MAX 160          /* longest slice text incl. NUL */
+#define CELL_SLICE_MAX 160 /* longest slice text incl. NUL */
 #define CELL_COUNTERS_MAX 16
 #define CELL_TOTAL "total"
-#define CELL_DIMS_MAX 4             /* dims in one slice */
+#define CELL_DIMS_MAX 4 /* dims in one slice */
 
 /* Writes "muni/domain/period/slice" into key[CELL_KEY_MAX].
  * 0, or -ENAMETOOLONG. */
@@ -38,9 +38,9 @@ struct cell_key_parts {
 /* 0, or -EINVAL when key is not a well-formed cell key. */
 int cell_key_split(const char *key, struct cell_key_parts *parts);
 
-/* Counters of the cell at key (all zero when absent); n <= CELL_COUNTERS_MAX. */
-int cell_read(struct cellmap *m, const char *key, int64_t *counters,
-              size_t n);
+/* Counters of the cell at key (all zero when absent); n <= CELL_COUNTERS_MAX.
+ */
+int cell_read(struct cellmap *m, const char *key, int64_t *counters, size_t n);
 /* Add delta[0..n) to the cell at key. */
 int cell_add(struct cellmap *m, const char *key, const int64_t *delta,
              size_t n);

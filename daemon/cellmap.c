@@ -8,34 +8,34 @@
  */
 #include "cellmap.h"
 
+#include "xalloc.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "xalloc.h"
-
 struct record {
     enum cellmap_db db;
     bool dirty;
     char *key;
-    unsigned char *val;     /* NULL when absent */
-    size_t len;             /* bytes of val in use; 0 = absent */
-    size_t cap;             /* bytes allocated for val */
+    unsigned char *val; /* NULL when absent */
+    size_t len;         /* bytes of val in use; 0 = absent */
+    size_t cap;         /* bytes allocated for val */
 };
 
 struct cellmap {
     cellmap_load_fn load;
     void *ctx;
     struct record *recs;
-    size_t n, cap;          /* records in use / allocated */
-    uint32_t *slots;        /* record index + 1; 0 = empty */
-    size_t n_slots;         /* power of two */
+    size_t n, cap;   /* records in use / allocated */
+    uint32_t *slots; /* record index + 1; 0 = empty */
+    size_t n_slots;  /* power of two */
 };
 
 static uint64_t cellmap_hash(enum cellmap_db db, const char *key)
 {
-    uint64_t h = 1469598103934665603ULL ^ (uint64_t)db;   /* FNV-1a */
+    uint64_t h = 1469598103934665603ULL ^ (uint64_t)db; /* FNV-1a */
     for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
         h ^= *p;
         h *= 1099511628211ULL;
@@ -86,8 +86,8 @@ static void cellmap_rehash(struct cellmap *m)
     m->n_slots *= 2;
     m->slots = xcalloc(m->n_slots, sizeof(*m->slots));
     for (size_t i = 0; i < m->n; i++) {
-        size_t s = cellmap_hash(m->recs[i].db, m->recs[i].key) &
-                   (m->n_slots - 1);
+        size_t s =
+            cellmap_hash(m->recs[i].db, m->recs[i].key) & (m->n_slots - 1);
         while (m->slots[s])
             s = (s + 1) & (m->n_slots - 1);
         m->slots[s] = (uint32_t)(i + 1);
@@ -95,8 +95,8 @@ static void cellmap_rehash(struct cellmap *m)
 }
 
 /* The record of (db, key), loading it on first use. */
-static int cellmap_find(struct cellmap *m, enum cellmap_db db,
-                        const char *key, struct record **out)
+static int cellmap_find(struct cellmap *m, enum cellmap_db db, const char *key,
+                        struct record **out)
 {
     size_t klen = strlen(key);
     if (klen == 0 || klen >= CELLMAP_KEY_MAX)
@@ -126,8 +126,8 @@ static int cellmap_find(struct cellmap *m, enum cellmap_db db,
         m->recs = xrealloc(m->recs, m->cap * sizeof(*m->recs));
     }
     struct record *r = &m->recs[m->n];
-    *r = (struct record){.db = db, .key = xstrdup(key), .val = val,
-                         .len = len, .cap = len};
+    *r = (struct record){
+        .db = db, .key = xstrdup(key), .val = val, .len = len, .cap = len};
     m->slots[s] = (uint32_t)(++m->n);
     if (m->n * 2 > m->n_slots)
         cellmap_rehash(m);

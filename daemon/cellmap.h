@@ -16,19 +16,19 @@
 #include <stddef.h>
 
 enum cellmap_db {
-    CELLMAP_ENTITIES,   /* entity key -> revision, deleted, event bytes */
-    CELLMAP_CELLS,      /* "muni/domain/period/slice" -> int64 counters */
-    CELLMAP_MEMBERS,    /* "muni/domain/rawslice/subject" -> month records */
-    CELLMAP_SEQS,       /* topic -> uint64 sequence of its last update */
+    CELLMAP_ENTITIES, /* entity key -> revision, deleted, event bytes */
+    CELLMAP_CELLS,    /* "muni/domain/period/slice" -> int64 counters */
+    CELLMAP_MEMBERS,  /* "muni/domain/rawslice/subject" -> month records */
+    CELLMAP_SEQS,     /* topic -> uint64 sequence of its last update */
     CELLMAP_DB_COUNT
 };
 
-#define CELLMAP_KEY_MAX 256     /* longest key, bytes incl. NUL */
+#define CELLMAP_KEY_MAX 256 /* longest key, bytes incl. NUL */
 
 /* Loads key of db: 0 with a copy of the value made by the callee through
  * *val (malloc'd, taken over) and *len; 1 when absent; < 0 on error. */
-typedef int (*cellmap_load_fn)(void *ctx, enum cellmap_db db,
-                               const char *key, void **val, size_t *len);
+typedef int (*cellmap_load_fn)(void *ctx, enum cellmap_db db, const char *key,
+                               void **val, size_t *len);
 
 struct cellmap;
 
@@ -60,9 +60,8 @@ int cellmap_put(struct cellmap *m, enum cellmap_db db, const char *key,
  * CELLMAP_DB_COUNT), in (db, key) order. Stops at and returns the first
  * nonzero return of fn. len 0 means delete. fn must not add records to
  * the map (no get or edit of a key not yet in it). */
-typedef int (*cellmap_visit_fn)(void *ctx, enum cellmap_db db,
-                                const char *key, const void *val,
-                                size_t len);
+typedef int (*cellmap_visit_fn)(void *ctx, enum cellmap_db db, const char *key,
+                                const void *val, size_t len);
 int cellmap_each_dirty(struct cellmap *m, enum cellmap_db db,
                        cellmap_visit_fn fn, void *ctx);
 

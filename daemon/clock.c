@@ -91,9 +91,15 @@ static int64_t clock_midnight_utc_s(int32_t day)
     return local - CLOCK_CEST_OFFSET_S;
 }
 
-void clock_set_fixed(int32_t day) { clock_fixed_day = day < 0 ? -1 : day; }
+void clock_set_fixed(int32_t day)
+{
+    clock_fixed_day = day < 0 ? -1 : day;
+}
 
-bool clock_is_fixed(void) { return clock_fixed_day >= 0; }
+bool clock_is_fixed(void)
+{
+    return clock_fixed_day >= 0;
+}
 
 int32_t clock_stockholm_day(time_t utc)
 {

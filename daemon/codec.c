@@ -494,6 +494,27 @@ static void slices_wire_fini(struct slices_wire *w)
     memset(w, 0, sizeof *w);
 }
 
+/* n metrics from in into the wire arrays at *k (advanced). */
+static Nyckel__Metric **slices_wire_metrics(struct slices_wire *w, size_t *k,
+                                            const struct codec_metric *in,
+                                            size_t n)
+{
+    Nyckel__Metric **first = &w->metric_ptrs[*k];
+    for (size_t j = 0; j < n; j++, (*k)++) {
+        static const Nyckel__Metric metric_init = NYCKEL__METRIC__INIT;
+        Nyckel__Metric *mm = &w->metrics[*k];
+
+        *mm = metric_init;
+        mm->id = (char *)in[j].id;
+        mm->label = (char *)in[j].label;
+        mm->unit = (char *)in[j].unit;
+        mm->has_value = !in[j].is_null;
+        mm->value = in[j].is_null ? 0.0 : in[j].value;
+        w->metric_ptrs[*k] = mm;
+    }
+    return first;
+}
+
 static int slices_wire_build(size_t n, const struct codec_slice *in,
                              struct slices_wire *w)
 {
@@ -501,11 +522,11 @@ static int slices_wire_build(size_t n, const struct codec_slice *in,
 
     memset(w, 0, sizeof *w);
     for (size_t i = 0; i < n; i++) {
-        if (n_dims + in[i].n_dims < n_dims ||
-            n_metrics + in[i].n_metrics < n_metrics)
+        size_t m = in[i].n_metrics + 2 * in[i].n_previous;
+        if (n_dims + in[i].n_dims < n_dims || n_metrics + m < n_metrics)
             return -ENOMEM;
         n_dims += in[i].n_dims;
-        n_metrics += in[i].n_metrics;
+        n_metrics += m;
     }
     /* calloc(0) may return NULL: ask for at least one of each. */
     w->slices = calloc(n ? n : 1, sizeof *w->slices);
@@ -540,20 +561,13 @@ static int slices_wire_build(size_t n, const struct codec_slice *in,
             w->dim_ptrs[d] = &w->dims[d];
         }
         s->n_metrics = in[i].n_metrics;
-        s->metrics = &w->metric_ptrs[k];
-        for (size_t j = 0; j < in[i].n_metrics; j++, k++) {
-            static const Nyckel__Metric metric_init = NYCKEL__METRIC__INIT;
-            const struct codec_metric *cm = &in[i].metrics[j];
-            Nyckel__Metric *mm = &w->metrics[k];
-
-            *mm = metric_init;
-            mm->id = (char *)cm->id;
-            mm->label = (char *)cm->label;
-            mm->unit = (char *)cm->unit;
-            mm->has_value = !cm->is_null;
-            mm->value = cm->is_null ? 0.0 : cm->value;
-            w->metric_ptrs[k] = mm;
-        }
+        s->metrics = slices_wire_metrics(w, &k, in[i].metrics, in[i].n_metrics);
+        s->n_previous = in[i].n_previous;
+        s->previous =
+            slices_wire_metrics(w, &k, in[i].previous, in[i].n_previous);
+        s->n_change_pct = in[i].n_previous;
+        s->change_pct =
+            slices_wire_metrics(w, &k, in[i].change_pct, in[i].n_previous);
         w->slice_ptrs[i] = s;
     }
     w->n = n;

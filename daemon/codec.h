@@ -9,29 +9,29 @@
 #ifndef NYCKEL_CODEC_H
 #define NYCKEL_CODEC_H
 
+#include "event.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
-#include "event.h"
-
-#define CODEC_PROTOCOL 1                    /* wire protocol version */
+#define CODEC_PROTOCOL 1 /* wire protocol version */
 #define CODEC_BATCH_MAX_EVENTS 1000
 #define CODEC_BATCH_MAX_BYTES (1024 * 1024) /* one ingest frame */
 #define CODEC_EVENT_MAX_BYTES (64 * 1024)   /* one stored event */
 
 /* Batch-level refusals; codec_strerror() gives a text. */
-#define CODEC_EOVERSIZED (-1101)    /* frame over CODEC_BATCH_MAX_BYTES */
-#define CODEC_EMALFORMED (-1102)    /* not a valid IngestBatch */
-#define CODEC_EPROTOCOL  (-1103)    /* protocol missing or not 1 */
-#define CODEC_ETOOMANY   (-1104)    /* more than CODEC_BATCH_MAX_EVENTS */
+#define CODEC_EOVERSIZED (-1101) /* frame over CODEC_BATCH_MAX_BYTES */
+#define CODEC_EMALFORMED (-1102) /* not a valid IngestBatch */
+#define CODEC_EPROTOCOL (-1103)  /* protocol missing or not 1 */
+#define CODEC_ETOOMANY (-1104)   /* more than CODEC_BATCH_MAX_EVENTS */
 
 struct codec_batch {
     uint64_t batch_id;
     size_t n_events;
-    struct event_in *events;    /* n_events, borrowed from msg */
-    const uint8_t **raw;        /* each event re-encoded: raw[i], raw_len[i] */
+    struct event_in *events; /* n_events, borrowed from msg */
+    const uint8_t **raw;     /* each event re-encoded: raw[i], raw_len[i] */
     size_t *raw_len;
-    void *msg;                  /* the unpacked message, owned */
+    void *msg; /* the unpacked message, owned */
 };
 
 /* Decode an IngestBatch frame. On success *out owns its memory (free with
@@ -61,31 +61,31 @@ enum codec_status {
 
 struct codec_event_ack {
     enum codec_status status;
-    const char *reason;         /* NULL unless rejected */
-    const char *text;           /* NULL unless rejected */
+    const char *reason; /* NULL unless rejected */
+    const char *text;   /* NULL unless rejected */
 };
 
 struct codec_ack {
     uint64_t batch_id;
-    enum codec_status status;   /* ACCEPTED, or REJECTED for the whole batch */
-    const char *reason;         /* whole-batch refusal code, else NULL */
+    enum codec_status status; /* ACCEPTED, or REJECTED for the whole batch */
+    const char *reason;       /* whole-batch refusal code, else NULL */
     const char *text;
     size_t n_acks;
     const struct codec_event_ack *acks;
-    uint64_t seq;               /* last sequence number after the commit */
+    uint64_t seq; /* last sequence number after the commit */
 };
 
 struct codec_dim {
-    const char *key;            /* "unit", "age_band", ... */
+    const char *key; /* "unit", "age_band", ... */
     const char *value;
 };
 
 struct codec_metric {
-    const char *id;             /* "households" */
-    const char *label;          /* NULL: not sent */
-    const char *unit;           /* "kr", "count", "ratio", "share", "months", "days" */
-    int is_null;                /* nonzero: value absent on the wire */
-    double value;               /* money already in kronor */
+    const char *id;    /* "households" */
+    const char *label; /* NULL: not sent */
+    const char *unit;  /* "kr", "count", "ratio", "share", "months", "days" */
+    int is_null;       /* nonzero: value absent on the wire */
+    double value;      /* money already in kronor */
 };
 
 struct codec_slice {
@@ -96,7 +96,10 @@ struct codec_slice {
     const struct codec_dim *dims;
     size_t n_metrics;
     const struct codec_metric *metrics;
-    uint64_t seq;               /* this slice's last update, 0 = never */
+    uint64_t seq;      /* this slice's last update, 0 = never */
+    size_t n_previous; /* 0, or metrics one year earlier: */
+    const struct codec_metric *previous;   /* n_previous values */
+    const struct codec_metric *change_pct; /* n_previous changes, % */
 };
 
 /* Encoders return 0 and a malloc'd buffer in *buf (free()), or -ENOMEM. */
@@ -113,7 +116,7 @@ int codec_result_encode(uint64_t seq, const char *as_of, size_t n_slices,
                         const char *text, uint8_t **buf, size_t *len);
 
 #define CODEC_QUERY_MAX_BYTES (64 * 1024)
-#define CODEC_QUERY_MAX_LIST 16     /* domains, filters */
+#define CODEC_QUERY_MAX_LIST 16 /* domains, filters */
 
 /* A decoded Query; strings borrowed from msg, NULL when absent. */
 struct codec_query {
@@ -126,7 +129,7 @@ struct codec_query {
     size_t n_filters;
     struct codec_dim filters[CODEC_QUERY_MAX_LIST];
     int compare_previous_year;
-    void *msg;                  /* owned; codec_query_free */
+    void *msg; /* owned; codec_query_free */
 };
 
 /* CODEC_EOVERSIZED, CODEC_EMALFORMED (also for more than

@@ -17,21 +17,21 @@
 #define CONFIG_DEFAULT_QUERY "tcp://127.0.0.1:7712"
 
 enum config_mode {
-    CONFIG_MODE_RUN,        /* serve */
-    CONFIG_MODE_HELP,       /* --help printed, exit 0 */
-    CONFIG_MODE_VERSION,    /* --version printed, exit 0 */
+    CONFIG_MODE_RUN,     /* serve */
+    CONFIG_MODE_HELP,    /* --help printed, exit 0 */
+    CONFIG_MODE_VERSION, /* --version printed, exit 0 */
 };
 
 struct config {
     enum config_mode mode;
-    char state_dir[CONFIG_PATH_MAX];       /* LMDB environment directory */
-    char ingest[CONFIG_ENDPOINT_MAX];      /* ROUTER endpoint */
-    char pub[CONFIG_ENDPOINT_MAX];         /* PUB endpoint */
-    char query[CONFIG_ENDPOINT_MAX];       /* ROUTER endpoint */
-    int32_t as_of_day;                     /* fixed as-of day number, -1 = clock */
-    int log_level;                         /* LOG_ERROR..LOG_DEBUG (log.h) */
-    uint64_t max_db_bytes;                 /* LMDB map ceiling, bytes */
-    int heartbeat_ms;                      /* heartbeat interval, ms (1000) */
+    char state_dir[CONFIG_PATH_MAX];  /* LMDB environment directory */
+    char ingest[CONFIG_ENDPOINT_MAX]; /* ROUTER endpoint */
+    char pub[CONFIG_ENDPOINT_MAX];    /* PUB endpoint */
+    char query[CONFIG_ENDPOINT_MAX];  /* ROUTER endpoint */
+    int32_t as_of_day;                /* fixed as-of day number, -1 = clock */
+    int log_level;                    /* LOG_ERROR..LOG_DEBUG (log.h) */
+    uint64_t max_db_bytes;            /* LMDB map ceiling, bytes */
+    int heartbeat_ms;                 /* heartbeat interval, ms (1000) */
 };
 
 /*

@@ -7,20 +7,21 @@
 #ifndef NYCKEL_ENTITY_H
 #define NYCKEL_ENTITY_H
 
+#include "event.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "event.h"
-
-#define ENTITY_KEY_MAX 160      /* bytes incl. NUL: two ids, a kind, two separators */
-#define ENTITY_HEADER 9         /* revision (8, little endian) + deleted (1) */
+#define ENTITY_KEY_MAX                                                         \
+    160                 /* bytes incl. NUL: two ids, a kind, two separators */
+#define ENTITY_HEADER 9 /* revision (8, little endian) + deleted (1) */
 
 enum entity_verdict {
-    ENTITY_NEW,         /* first revision seen: accepted */
-    ENTITY_REVISED,     /* higher revision: accepted, replaces the old */
-    ENTITY_DUPLICATE,   /* same revision again: no effect */
-    ENTITY_STALE,       /* lower revision: no effect */
+    ENTITY_NEW,       /* first revision seen: accepted */
+    ENTITY_REVISED,   /* higher revision: accepted, replaces the old */
+    ENTITY_DUPLICATE, /* same revision again: no effect */
+    ENTITY_STALE,     /* lower revision: no effect */
 };
 
 /* "source\x1fkind\x1fid" into key[ENTITY_KEY_MAX] (ids hold no control

@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define EVENT_ID_MAX 64     /* longest source/id/unit/subject, bytes */
-#define EVENT_CODE_MAX 32   /* longest free code (intervention) */
+#define EVENT_ID_MAX 64   /* longest source/id/unit/subject, bytes */
+#define EVENT_CODE_MAX 32 /* longest free code (intervention) */
 #define BUDGET_MONTHS 12
 
 enum event_kind {
@@ -28,30 +28,81 @@ enum event_kind {
 
 /* Categorical values. 0 is never a valid value ("absent"). The names are
  * the wire strings of DESIGN §2; event_enum_name() maps back. */
-enum eb_category { CAT_NONE = 0, CAT_LIVSUPPEHALLE, CAT_BOENDE,
-                   CAT_TILLFALLIGT_BOENDE, CAT_OVRIGT, CAT_COUNT };
+enum eb_category {
+    CAT_NONE = 0,
+    CAT_LIVSUPPEHALLE,
+    CAT_BOENDE,
+    CAT_TILLFALLIGT_BOENDE,
+    CAT_OVRIGT,
+    CAT_COUNT
+};
 enum gender { GENDER_NONE = 0, GENDER_F, GENDER_M, GENDER_X, GENDER_COUNT };
-enum setting { SETTING_NONE = 0, SETTING_INSTITUTION, SETTING_FAMILJEHEM,
-               SETTING_JOURHEM, SETTING_STODBOENDE, SETTING_SKYDDAT_BOENDE,
-               SETTING_BOSTAD_SARSKILD_SERVICE, SETTING_ANNAT, SETTING_COUNT };
+enum setting {
+    SETTING_NONE = 0,
+    SETTING_INSTITUTION,
+    SETTING_FAMILJEHEM,
+    SETTING_JOURHEM,
+    SETTING_STODBOENDE,
+    SETTING_SKYDDAT_BOENDE,
+    SETTING_BOSTAD_SARSKILD_SERVICE,
+    SETTING_ANNAT,
+    SETTING_COUNT
+};
 enum regi { REGI_NONE = 0, REGI_EGEN, REGI_EXTERN, REGI_COUNT };
-enum target { TARGET_NONE = 0, TARGET_BARN_UNGA, TARGET_VUXNA_MISSBRUK,
-              TARGET_PSYKISK_FUNKTIONSNEDSATTNING, TARGET_LSS,
-              TARGET_ENSAMKOMMANDE, TARGET_VALD_NARA_RELATION, TARGET_COUNT };
-enum legal_basis { LEGAL_NONE = 0, LEGAL_SOL, LEGAL_LVU, LEGAL_LVM, LEGAL_LSS,
-                   LEGAL_COUNT };
-enum decision_type { DTYPE_NONE = 0, DTYPE_INLEDA_UTREDNING,
-                     DTYPE_EJ_INLEDA_UTREDNING, DTYPE_AVSLUTA_UTREDNING,
-                     DTYPE_BISTAND, DTYPE_COUNT };
-enum outcome { OUTCOME_NONE = 0, OUTCOME_BIFALL, OUTCOME_AVSLAG, OUTCOME_COUNT };
-enum reporter { REPORTER_NONE = 0, REPORTER_POLIS, REPORTER_SKOLA,
-                REPORTER_HALSO_SJUKVARD, REPORTER_SOCIALTJANST,
-                REPORTER_ENSKILD, REPORTER_ANNAN, REPORTER_COUNT };
+enum target {
+    TARGET_NONE = 0,
+    TARGET_BARN_UNGA,
+    TARGET_VUXNA_MISSBRUK,
+    TARGET_PSYKISK_FUNKTIONSNEDSATTNING,
+    TARGET_LSS,
+    TARGET_ENSAMKOMMANDE,
+    TARGET_VALD_NARA_RELATION,
+    TARGET_COUNT
+};
+enum legal_basis {
+    LEGAL_NONE = 0,
+    LEGAL_SOL,
+    LEGAL_LVU,
+    LEGAL_LVM,
+    LEGAL_LSS,
+    LEGAL_COUNT
+};
+enum decision_type {
+    DTYPE_NONE = 0,
+    DTYPE_INLEDA_UTREDNING,
+    DTYPE_EJ_INLEDA_UTREDNING,
+    DTYPE_AVSLUTA_UTREDNING,
+    DTYPE_BISTAND,
+    DTYPE_COUNT
+};
+enum outcome {
+    OUTCOME_NONE = 0,
+    OUTCOME_BIFALL,
+    OUTCOME_AVSLAG,
+    OUTCOME_COUNT
+};
+enum reporter {
+    REPORTER_NONE = 0,
+    REPORTER_POLIS,
+    REPORTER_SKOLA,
+    REPORTER_HALSO_SJUKVARD,
+    REPORTER_SOCIALTJANST,
+    REPORTER_ENSKILD,
+    REPORTER_ANNAN,
+    REPORTER_COUNT
+};
 
 /* Which table event_enum_name()/event_enum_parse() use. */
 enum event_enum {
-    ENUM_KIND, ENUM_CATEGORY, ENUM_GENDER, ENUM_SETTING, ENUM_REGI,
-    ENUM_TARGET, ENUM_LEGAL_BASIS, ENUM_DECISION_TYPE, ENUM_OUTCOME,
+    ENUM_KIND,
+    ENUM_CATEGORY,
+    ENUM_GENDER,
+    ENUM_SETTING,
+    ENUM_REGI,
+    ENUM_TARGET,
+    ENUM_LEGAL_BASIS,
+    ENUM_DECISION_TYPE,
+    ENUM_OUTCOME,
     ENUM_REPORTER,
 };
 
@@ -60,13 +111,13 @@ enum event_enum {
 
 struct payment {
     char household[EVENT_ID_MAX + 1];
-    int32_t month;              /* month index the assistance is for */
-    int32_t paid_on;            /* day number */
-    int64_t amount_ore;         /* < 0 only when reversal */
+    int32_t month;      /* month index the assistance is for */
+    int32_t paid_on;    /* day number */
+    int64_t amount_ore; /* < 0 only when reversal */
     bool reversal;
     enum eb_category category;
-    int head_birth_year;        /* 1890..year of month */
-    enum gender head_gender;    /* GENDER_NONE when not given */
+    int head_birth_year;     /* 1890..year of month */
+    enum gender head_gender; /* GENDER_NONE when not given */
 };
 
 struct placement {
@@ -77,24 +128,24 @@ struct placement {
     enum regi regi;
     enum target target;
     enum legal_basis legal_basis;
-    int32_t start;              /* day number, first care day */
-    int32_t end;                /* day number, exclusive; -1 = open */
-    int64_t daily_cost_ore;     /* >= 0 */
+    int32_t start;          /* day number, first care day */
+    int32_t end;            /* day number, exclusive; -1 = open */
+    int64_t daily_cost_ore; /* >= 0 */
 };
 
 struct decision {
-    char person[EVENT_ID_MAX + 1];     /* person or household, one set */
+    char person[EVENT_ID_MAX + 1]; /* person or household, one set */
     char household[EVENT_ID_MAX + 1];
-    enum gender gender;                /* GENDER_NONE for households */
-    int birth_year;                    /* 0 when not given */
+    enum gender gender; /* GENDER_NONE for households */
+    int birth_year;     /* 0 when not given */
     enum decision_type type;
-    char case_id[EVENT_ID_MAX + 1];    /* "" for bistand without case */
-    enum outcome outcome;              /* bistand only */
+    char case_id[EVENT_ID_MAX + 1]; /* "" for bistand without case */
+    enum outcome outcome;           /* bistand only */
     char intervention[EVENT_CODE_MAX + 1];
-    enum legal_basis legal_basis;      /* LEGAL_NONE when not given */
-    enum target target;                /* TARGET_NONE when not given */
+    enum legal_basis legal_basis; /* LEGAL_NONE when not given */
+    enum target target;           /* TARGET_NONE when not given */
     int32_t decided_on;
-    int32_t executed_on;               /* -1 = not executed */
+    int32_t executed_on; /* -1 = not executed */
 };
 
 struct referral {
@@ -116,9 +167,9 @@ struct event {
     enum event_kind kind;
     char source[EVENT_ID_MAX + 1];
     char id[EVENT_ID_MAX + 1];
-    uint64_t revision;          /* >= 1 */
-    bool deleted;               /* tombstone: body fields are not used */
-    char municipality[5];       /* 4 digits */
+    uint64_t revision;    /* >= 1 */
+    bool deleted;         /* tombstone: body fields are not used */
+    char municipality[5]; /* 4 digits */
     char unit[EVENT_ID_MAX + 1];
     union {
         struct payment payment;
@@ -140,8 +191,8 @@ struct payment_in {
 };
 
 struct placement_in {
-    const char *person, *gender, *setting, *regi, *target, *legal_basis,
-        *start, *end;
+    const char *person, *gender, *setting, *regi, *target, *legal_basis, *start,
+        *end;
     bool has_birth_year, has_daily_cost_ore;
     uint32_t birth_year;
     int64_t daily_cost_ore;
@@ -169,7 +220,7 @@ struct budget_in {
 };
 
 struct event_in {
-    enum event_kind kind;       /* EVENT_NONE when no body was sent */
+    enum event_kind kind; /* EVENT_NONE when no body was sent */
     const char *source, *id, *municipality, *unit;
     bool has_revision, has_deleted;
     uint64_t revision;

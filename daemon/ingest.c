@@ -10,10 +10,6 @@
  */
 #include "ingest.h"
 
-#include <errno.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "agg.h"
 #include "cell.h"
 #include "entity.h"
@@ -22,13 +18,17 @@
 #include "validate.h"
 #include "xalloc.h"
 
-#define INGEST_RETRIES 64       /* map growths for one batch */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define INGEST_RETRIES 64 /* map growths for one batch */
 
 struct ingest {
     struct router *router;
     struct store *st;
     struct publish *pub;
-    int32_t as_of;              /* of the batches being handled */
+    int32_t as_of;               /* of the batches being handled */
     struct publish_list pending; /* updates of the batch just acked */
 };
 
@@ -84,7 +84,7 @@ static int ingest_revise(struct cellmap *cm, const char *key,
             void *msg = NULL;
             rc = codec_event_decode(oraw, oraw_len, &oin, &msg);
             if (rc == 0 && validate_event(&oin, &oev, text) != REASON_OK)
-                rc = -EPROTO;   /* stored events were valid when stored */
+                rc = -EPROTO; /* stored events were valid when stored */
             if (rc == 0)
                 rc = agg_apply(cm, &oev, -1, as_of);
             codec_event_free(&msg);
@@ -95,8 +95,8 @@ static int ingest_revise(struct cellmap *cm, const char *key,
     if (!ev->deleted && (rc = agg_apply(cm, ev, +1, as_of)))
         return rc;
     unsigned char *rec = xmalloc(ENTITY_HEADER + raw_len);
-    size_t len = entity_record_encode(ev->revision, ev->deleted, raw, raw_len,
-                                      rec);
+    size_t len =
+        entity_record_encode(ev->revision, ev->deleted, raw, raw_len, rec);
     rc = cellmap_put(cm, CELLMAP_ENTITIES, key, rec, len);
     free(rec);
     return rc;
@@ -127,8 +127,8 @@ static int ingest_event(struct cellmap *cm, const struct event_in *in,
         bool deleted;
         const void *oraw;
         size_t oraw_len;
-        if ((rc = entity_record_decode(old, old_len, &old_rev, &deleted,
-                                       &oraw, &oraw_len)))
+        if ((rc = entity_record_decode(old, old_len, &old_rev, &deleted, &oraw,
+                                       &oraw_len)))
             return rc;
     }
     switch (entity_judge(old_len != 0, old_rev, ev.revision)) {
@@ -172,8 +172,7 @@ static int ingest_apply(struct store *st, const struct codec_batch *b,
                                as_of, &acks[i], texts[i])))
             goto out;
     if ((rc = publish_prepare(cm, as_of, &next, NULL, 0, updates)) ||
-        (rc = store_flush(t, cm)) ||
-        (rc = store_seq_put(t, next)))
+        (rc = store_flush(t, cm)) || (rc = store_seq_put(t, next)))
         goto out;
     rc = store_txn_commit(&t);
     if (rc == 0)
@@ -205,14 +204,13 @@ static const char *ingest_refusal(int rc)
     }
 }
 
-int ingest_batch(struct store *st, const void *buf, size_t len,
-                 int32_t as_of, uint8_t **ack, size_t *ack_len,
-                 struct publish_list *updates)
+int ingest_batch(struct store *st, const void *buf, size_t len, int32_t as_of,
+                 uint8_t **ack, size_t *ack_len, struct publish_list *updates)
 {
     struct codec_batch b = {0};
     struct codec_ack a = {.status = CODEC_ACCEPTED};
     struct codec_event_ack *acks = NULL;
-    char (*texts)[VALIDATE_TEXT_MAX] = NULL;
+    char(*texts)[VALIDATE_TEXT_MAX] = NULL;
     uint64_t seq = 0;
     int fatal = 0;
 
@@ -233,10 +231,11 @@ int ingest_batch(struct store *st, const void *buf, size_t len,
         a.status = CODEC_REJECTED;
         a.reason = ingest_refusal(rc);
         a.text = rc <= CODEC_EOVERSIZED && rc >= CODEC_ETOOMANY
-                     ? codec_strerror(rc) : store_strerror(rc);
+                     ? codec_strerror(rc)
+                     : store_strerror(rc);
         if (strcmp(a.reason, "internal") == 0) {
-            log_error("ingest: batch %llu: %s",
-                      (unsigned long long)b.batch_id, a.text);
+            log_error("ingest: batch %llu: %s", (unsigned long long)b.batch_id,
+                      a.text);
             if (store_is_fatal(rc))
                 fatal = rc;
         } else {
@@ -311,9 +310,9 @@ static int ingest_advance_one(struct cellmap *cm, const char *key,
     bool deleted;
     int rc = cellmap_get(cm, CELLMAP_ENTITIES, key, &val, &len);
     if (rc || len == 0)
-        return rc;  /* listed but gone: nothing depends on the day */
-    if ((rc = entity_record_decode(val, len, &rev, &deleted, &raw,
-                                   &raw_len)) || deleted)
+        return rc; /* listed but gone: nothing depends on the day */
+    if ((rc = entity_record_decode(val, len, &rev, &deleted, &raw, &raw_len)) ||
+        deleted)
         return rc;
     struct event_in in;
     struct event ev;

@@ -9,14 +9,15 @@
 #ifndef NYCKEL_INGEST_H
 #define NYCKEL_INGEST_H
 
-#include <stddef.h>
-#include <stdint.h>
-
 #include "codec.h"
 #include "publish.h"
 #include "store.h"
 
-#define INGEST_MAX_FRAME (4 * CODEC_BATCH_MAX_BYTES) /* larger: dropped by zmq */
+#include <stddef.h>
+#include <stdint.h>
+
+#define INGEST_MAX_FRAME                                                       \
+    (4 * CODEC_BATCH_MAX_BYTES) /* larger: dropped by zmq */
 
 struct ingest;
 
@@ -42,8 +43,7 @@ int ingest_rollover(struct ingest *in, int32_t old_as_of, int32_t new_as_of);
  * IngestAck (*ack, malloc'd) and the updates to publish. Socket-free; used by
  * ingest_handle and tests. Returns 0 (the ack may still refuse the
  * batch), or a code after which the store cannot go on. */
-int ingest_batch(struct store *st, const void *buf, size_t len,
-                 int32_t as_of, uint8_t **ack, size_t *ack_len,
-                 struct publish_list *updates);
+int ingest_batch(struct store *st, const void *buf, size_t len, int32_t as_of,
+                 uint8_t **ack, size_t *ack_len, struct publish_list *updates);
 
 #endif

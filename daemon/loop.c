@@ -3,14 +3,14 @@
  */
 #include "loop.h"
 
+#include "clock.h"
+#include "log.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
 #include <zmq.h>
-
-#include "clock.h"
-#include "log.h"
 
 static volatile sig_atomic_t loop_stop_signal;
 static volatile sig_atomic_t loop_next_day;
@@ -55,8 +55,8 @@ int loop_run(const struct loop_parts *parts)
     while (!loop_stop_signal) {
         int64_t now = loop_now_ms();
         if (now >= next_beat) {
-            publish_heartbeat(parts->publish,
-                              store_committed_seq(parts->store), as_of);
+            publish_heartbeat(parts->publish, store_committed_seq(parts->store),
+                              as_of);
             next_beat = now + parts->heartbeat_ms;
         }
         int64_t wait = next_beat - now;
@@ -75,9 +75,8 @@ int loop_run(const struct loop_parts *parts)
                 clock_set_fixed(clock_as_of() + 1);
         }
         int32_t today = clock_as_of();
-        if (today != as_of &&
-            ingest_rollover(parts->ingest, as_of, today) == 0)
-            as_of = today;  /* else tried again on the next turn */
+        if (today != as_of && ingest_rollover(parts->ingest, as_of, today) == 0)
+            as_of = today; /* else tried again on the next turn */
         if (items[0].revents & ZMQ_POLLIN) {
             rc = ingest_handle(parts->ingest, as_of);
             if (rc)

@@ -5,10 +5,6 @@
  * Exit status: 0 after SIGTERM/SIGINT (or --help/--version), 1 when the
  * daemon could not start or the store failed, 2 for bad usage.
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <zmq.h>
-
 #include "clock.h"
 #include "config.h"
 #include "ingest.h"
@@ -18,6 +14,10 @@
 #include "publish.h"
 #include "query.h"
 #include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <zmq.h>
 
 int main(int argc, char **argv)
 {
@@ -64,7 +64,9 @@ int main(int argc, char **argv)
              NYCKEL_VERSION, cfg.state_dir, cfg.ingest, cfg.pub, cfg.query,
              as_of, cfg.as_of_day >= 0 ? " (fixed)" : "");
 
-    struct loop_parts parts = {.store = st, .ingest = in, .query = q,
+    struct loop_parts parts = {.store = st,
+                               .ingest = in,
+                               .query = q,
                                .publish = pub,
                                .heartbeat_ms = cfg.heartbeat_ms,
                                .as_of = store_as_of};

@@ -4,19 +4,19 @@
  */
 #include "member.h"
 
+#include "xalloc.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "xalloc.h"
-
-#define MEMBER_REACH 11     /* periods containing m lie within m-11..m+11 */
+#define MEMBER_REACH 11 /* periods containing m lie within m-11..m+11 */
 
 /* One month of a record; records are sorted by month, never hold 0. */
 struct member_month {
-    int32_t month;          /* month index */
-    int32_t pad;            /* zero */
-    int64_t amount;         /* net öre, care days, ... */
+    int32_t month;  /* month index */
+    int32_t pad;    /* zero */
+    int64_t amount; /* net öre, care days, ... */
 };
 
 static member_window member_mask(const struct member_month *ms, size_t n,
@@ -31,8 +31,8 @@ static member_window member_mask(const struct member_month *ms, size_t n,
     return mask;
 }
 
-int member_move(struct cellmap *cm, const char *key, int32_t m,
-                int64_t delta, member_window *before, member_window *after)
+int member_move(struct cellmap *cm, const char *key, int32_t m, int64_t delta,
+                member_window *before, member_window *after)
 {
     const void *val;
     size_t len;

@@ -10,10 +10,10 @@
 #ifndef NYCKEL_MEMBER_H
 #define NYCKEL_MEMBER_H
 
-#include <stdint.h>
-
 #include "cellmap.h"
 #include "period.h"
+
+#include <stdint.h>
 
 /* Bits of months m-11..m+11 (bit i: month m - 11 + i counts). */
 typedef uint32_t member_window;
@@ -21,8 +21,8 @@ typedef uint32_t member_window;
 /* Add delta to the record at key (db CELLMAP_MEMBERS) in month m. The
  * window around m before and after the change goes to *before and *after
  * (equal when month m did not flip). */
-int member_move(struct cellmap *cm, const char *key, int32_t m,
-                int64_t delta, member_window *before, member_window *after);
+int member_move(struct cellmap *cm, const char *key, int32_t m, int64_t delta,
+                member_window *before, member_window *after);
 
 /* What the flip did to period per (which contains m): *distinct +-1 when
  * the subject entered or left the period, *months +-1 for the months it

@@ -15,11 +15,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PERIOD_YEAR_MIN 1900        /* dates outside are rejected */
+#define PERIOD_YEAR_MIN 1900 /* dates outside are rejected */
 #define PERIOD_YEAR_MAX 2199
-#define PERIOD_ID_MAX 16            /* longest id "2014-08-YTD" + NUL, rounded */
-#define PERIOD_CONTAINING_MAX 32    /* periods that contain one month: <= 29 */
-#define PERIOD_EINVAL (-1001)       /* unparseable or out of range */
+#define PERIOD_ID_MAX 16         /* longest id "2014-08-YTD" + NUL, rounded */
+#define PERIOD_CONTAINING_MAX 32 /* periods that contain one month: <= 29 */
+#define PERIOD_EINVAL (-1001)    /* unparseable or out of range */
 
 /* Day number: days since 1970-01-01 (negative before). */
 int32_t period_day_from_ymd(int y, int m, int d);
@@ -33,8 +33,8 @@ void period_date_format(int32_t day, char out[11]);
 
 /* Month index: year * 12 + (month - 1). */
 int32_t period_month_from_ym(int y, int m);
-int period_month_year(int32_t month);        /* 2014 */
-int period_month_of_year(int32_t month);     /* 1..12 */
+int period_month_year(int32_t month);    /* 2014 */
+int period_month_of_year(int32_t month); /* 1..12 */
 /* Strict "YYYY-MM" within range. 0 or PERIOD_EINVAL. */
 int period_month_parse(const char *s, int32_t *month);
 void period_month_format(int32_t month, char out[8]);
@@ -60,8 +60,8 @@ enum period_kind {
 /* A period is an inclusive range of whole months. */
 struct period {
     enum period_kind kind;
-    int32_t first_month;        /* month index */
-    int32_t last_month;         /* month index, inclusive */
+    int32_t first_month; /* month index */
+    int32_t last_month;  /* month index, inclusive */
 };
 
 /* Parse a period id. 0, or PERIOD_EINVAL for anything else (including
@@ -79,10 +79,10 @@ struct period period_of(enum period_kind k, int32_t month);
  * and returns the count (at most 29: 5 + 13 - month of year + 12). */
 size_t period_containing(int32_t month, struct period *out, size_t cap);
 
-int period_months(const struct period *p);          /* months in it */
-int32_t period_first_day(const struct period *p);   /* day number */
-int32_t period_end_day(const struct period *p);     /* exclusive */
-int period_days(const struct period *p);            /* days in it */
+int period_months(const struct period *p);        /* months in it */
+int32_t period_first_day(const struct period *p); /* day number */
+int32_t period_end_day(const struct period *p);   /* exclusive */
+int period_days(const struct period *p);          /* days in it */
 bool period_contains_month(const struct period *p, int32_t month);
 
 /* Running: the as-of date lies inside the period. */

@@ -4,11 +4,6 @@
  */
 #include "publish.h"
 
-#include <errno.h>
-#include <stdlib.h>
-#include <string.h>
-#include <zmq.h>
-
 #include "agg.h"
 #include "cell.h"
 #include "codec.h"
@@ -17,7 +12,12 @@
 #include "store.h"
 #include "xalloc.h"
 
-#define PUBLISH_HWM 100000          /* messages queued per subscriber */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#define PUBLISH_HWM 100000 /* messages queued per subscriber */
 #define PUBLISH_HEARTBEAT_TOPIC "heartbeat"
 
 struct publish {
@@ -128,7 +128,7 @@ static int publish_topic(struct cellmap *cm, const char *topic, int32_t as_of,
 {
     struct cell_key_parts k;
     if (cell_key_split(topic, &k))
-        return 0;   /* not a cell of ours: nothing to say */
+        return 0; /* not a cell of ours: nothing to say */
     const struct agg_domain *d = agg_domain_find(k.domain);
     if (!d)
         return 0;
@@ -140,7 +140,8 @@ static int publish_topic(struct cellmap *cm, const char *topic, int32_t as_of,
 
     struct codec_metric cm_m[AGG_METRICS_MAX];
     for (size_t i = 0; i < n_m; i++)
-        cm_m[i] = (struct codec_metric){.id = m[i].id, .unit = m[i].unit,
+        cm_m[i] = (struct codec_metric){.id = m[i].id,
+                                        .unit = m[i].unit,
                                         .is_null = m[i].is_null,
                                         .value = m[i].value};
     char dimbuf[CELL_SLICE_MAX];
@@ -165,9 +166,14 @@ static int publish_topic(struct cellmap *cm, const char *topic, int32_t as_of,
         return rc;
 
     struct codec_slice s = {
-        .municipality = k.muni, .domain = k.domain, .period = k.period_id,
-        .n_dims = (size_t)n_d, .dims = dims, .n_metrics = n_m,
-        .metrics = cm_m, .seq = prev,
+        .municipality = k.muni,
+        .domain = k.domain,
+        .period = k.period_id,
+        .n_dims = (size_t)n_d,
+        .dims = dims,
+        .n_metrics = n_m,
+        .metrics = cm_m,
+        .seq = prev,
     };
     char as_of_s[11];
     period_date_format(as_of, as_of_s);
@@ -231,7 +237,8 @@ static void publish_frames(struct publish *p, const char *topic,
 {
     /* PUB never blocks: a slow subscriber past its HWM loses messages
      * and notices the gap from prev_seq. */
-    if (zmq_send(p->sock, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+    if (zmq_send(p->sock, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) <
+            0 ||
         zmq_send(p->sock, buf, len, ZMQ_DONTWAIT) < 0)
         log_debug("publish: send %s: %s", topic, zmq_strerror(errno));
 }
@@ -304,8 +311,7 @@ static uint64_t publish_fingerprint(struct cellmap *cm, const char *topic,
 }
 
 int publish_rollover(struct store *st, struct publish *p, int32_t old_as_of,
-                     int32_t new_as_of, publish_advance_fn advance,
-                     void *ctx)
+                     int32_t new_as_of, publish_advance_fn advance, void *ctx)
 {
     struct rollover_scan r = {.old_as_of = old_as_of, .new_as_of = new_as_of};
     struct topic_set changed = {0};
@@ -328,8 +334,7 @@ int publish_rollover(struct store *st, struct publish *p, int32_t old_as_of,
     for (size_t i = 0; i < r.keys.n; i++)
         if (publish_fingerprint(cm, r.keys.v[i], new_as_of) != before[i])
             topic_set_add(&changed, r.keys.v[i]);
-    if ((rc = publish_prepare(cm, new_as_of, &seq, changed.v, changed.n,
-                              &l)) ||
+    if ((rc = publish_prepare(cm, new_as_of, &seq, changed.v, changed.n, &l)) ||
         (rc = store_meta_put(t, PUBLISH_AS_OF_KEY, (uint64_t)new_as_of)) ||
         (rc = store_flush(t, cm)) || (rc = store_seq_put(t, seq)) ||
         (rc = store_txn_commit(&t)))

@@ -11,18 +11,18 @@
 #ifndef NYCKEL_PUBLISH_H
 #define NYCKEL_PUBLISH_H
 
+#include "cellmap.h"
+
 #include <stddef.h>
 #include <stdint.h>
-
-#include "cellmap.h"
 
 struct publish;
 
 /* Encoded updates of one batch, in topic order. */
 struct publish_list {
     size_t n, cap;
-    char **topics;          /* owned */
-    uint8_t **bufs;         /* owned, Update bytes */
+    char **topics;  /* owned */
+    uint8_t **bufs; /* owned, Update bytes */
     size_t *lens;
 };
 
@@ -68,8 +68,7 @@ typedef int (*publish_advance_fn)(void *ctx, struct store_txn *t,
  * cells advance() touched and the stored slices of periods running at
  * either day whose metrics differ. */
 int publish_rollover(struct store *st, struct publish *p, int32_t old_as_of,
-                     int32_t new_as_of, publish_advance_fn advance,
-                     void *ctx);
+                     int32_t new_as_of, publish_advance_fn advance, void *ctx);
 
 /* Heartbeat with the current sequence and as-of day. */
 void publish_heartbeat(struct publish *p, uint64_t seq, int32_t as_of);

@@ -7,12 +7,6 @@
  */
 #include "query.h"
 
-#include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "agg.h"
 #include "cell.h"
 #include "codec.h"
@@ -21,10 +15,17 @@
 #include "router.h"
 #include "xalloc.h"
 
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 struct query {
     struct router *router;
     struct store *st;
-    int32_t as_of;              /* of the queries being answered */
+    int32_t as_of; /* of the queries being answered */
 };
 
 int query_new(void *zctx, const char *endpoint, struct store *st,
@@ -65,7 +66,11 @@ struct answer_slice {
     struct codec_metric cm[AGG_METRICS_MAX];
     size_t n_metrics;
     size_t n_dims;
-    uint64_t seq;               /* the slice's last update */
+    uint64_t seq;      /* the slice's last update */
+    size_t n_previous; /* compared: metrics one year earlier */
+    struct metric pm[AGG_METRICS_MAX];
+    struct codec_metric pcm[AGG_METRICS_MAX];
+    struct codec_metric ccm[AGG_METRICS_MAX]; /* change, % */
 };
 
 struct answer {
@@ -79,8 +84,8 @@ struct answer {
 struct slice_names {
     char **v;
     size_t n, cap;
-    size_t prefix_len;          /* bytes of "muni/dom/period/" */
-    const char *rollup;         /* "unit" or "setting,regi" */
+    size_t prefix_len;  /* bytes of "muni/dom/period/" */
+    const char *rollup; /* "unit" or "setting,regi" */
 };
 
 static void names_add(struct slice_names *s, const char *name, size_t len)
@@ -142,8 +147,7 @@ static int query_collect(void *ctx, const char *key, size_t klen,
 }
 
 /* True when every filter (k, v) the slice has a dim k of is matched. */
-static bool query_slice_matches(const char *slice,
-                                const struct codec_query *q)
+static bool query_slice_matches(const char *slice, const struct codec_query *q)
 {
     char buf[CELL_SLICE_MAX];
     const char *k[CELL_DIMS_MAX], *v[CELL_DIMS_MAX];
@@ -161,10 +165,67 @@ static bool query_slice_matches(const char *slice,
     return true;
 }
 
+/* The same day one year earlier (29 February: the 28th). */
+static int32_t query_year_before(int32_t day)
+{
+    int y, m, d;
+    period_ymd_from_day(day, &y, &m, &d);
+    if (m == 2 && d == 29)
+        d = 28;
+    return period_day_from_ymd(y - 1, m, d);
+}
+
+/*
+ * What a period is compared with (DESIGN §4): the same period a year
+ * earlier; for a running period the same elapsed part, which for
+ * periods starting in January is the year-to-date through the same
+ * month a year earlier.
+ */
+static struct period query_previous(const struct period *p, int32_t as_of)
+{
+    if (period_is_running(p, as_of) &&
+        period_month_of_year(p->first_month) == 1)
+        return period_of(PERIOD_YTD, period_month_of_day(as_of) - 12);
+    return period_shift_years(p, -1);
+}
+
+/* Fill s's previous-year metrics and the change in percent. */
+static int query_compare(struct answer_slice *s, struct cellmap *cm,
+                         const struct agg_domain *d, int32_t as_of)
+{
+    struct period prev = query_previous(&s->parts.period, as_of);
+    int32_t prev_as_of = query_year_before(as_of);
+    char key[CELL_KEY_MAX];
+    struct cell_key_parts k;
+    size_t n;
+    int rc = cell_key(key, s->parts.muni, d->name, &prev, s->parts.slice);
+    if (rc || cell_key_split(key, &k))
+        return 0;
+    if ((rc = d->metrics(cm, &k, prev_as_of, s->pm, &n)))
+        return rc;
+    for (size_t i = 0; i < n && i < s->n_metrics; i++) {
+        const struct metric *now = &s->m[i], *then = &s->pm[i];
+        bool none = now->is_null || then->is_null || then->value == 0;
+        s->pcm[i] = (struct codec_metric){.id = then->id,
+                                          .unit = then->unit,
+                                          .is_null = then->is_null,
+                                          .value = then->value};
+        s->ccm[i] = (struct codec_metric){
+            .id = now->id,
+            .unit = "percent",
+            .is_null = none,
+            .value =
+                none ? 0
+                     : (now->value - then->value) / fabs(then->value) * 100.0};
+    }
+    s->n_previous = n < s->n_metrics ? n : s->n_metrics;
+    return 0;
+}
+
 static int query_add_slice(struct answer *a, struct cellmap *cm,
                            const struct agg_domain *d, const char *muni,
                            const struct period *p, const char *slice,
-                           int32_t as_of)
+                           int32_t as_of, bool compare)
 {
     if (a->n == QUERY_MAX_SLICES) {
         a->error = "too_large";
@@ -185,12 +246,14 @@ static int query_add_slice(struct answer *a, struct cellmap *cm,
     if ((rc = d->metrics(cm, &s->parts, as_of, s->m, &n_m)))
         return rc;
     for (size_t i = 0; i < n_m; i++)
-        s->cm[i] = (struct codec_metric){
-            .id = s->m[i].id, .label = s->m[i].label, .unit = s->m[i].unit,
-            .is_null = s->m[i].is_null, .value = s->m[i].value};
+        s->cm[i] = (struct codec_metric){.id = s->m[i].id,
+                                         .label = s->m[i].label,
+                                         .unit = s->m[i].unit,
+                                         .is_null = s->m[i].is_null,
+                                         .value = s->m[i].value};
     const char *dk[CELL_DIMS_MAX], *dv[CELL_DIMS_MAX];
-    int n_d = cell_slice_split(s->parts.slice, s->dimbuf, sizeof(s->dimbuf),
-                               dk, dv);
+    int n_d =
+        cell_slice_split(s->parts.slice, s->dimbuf, sizeof(s->dimbuf), dk, dv);
     for (int i = 0; i < n_d; i++)
         s->dims[i] = (struct codec_dim){.key = dk[i], .value = dv[i]};
     s->n_dims = n_d > 0 ? (size_t)n_d : 0;
@@ -202,16 +265,18 @@ static int query_add_slice(struct answer *a, struct cellmap *cm,
         return rc;
     if (len == sizeof(s->seq))
         memcpy(&s->seq, val, sizeof(s->seq));
+    s->n_previous = 0;
+    if (compare && (rc = query_compare(s, cm, d, as_of)))
+        return rc;
     a->n++;
     return 0;
 }
 
-static void query_refuse(struct answer *a, const char *error,
-                         const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void query_refuse(struct answer *a, const char *error, const char *fmt,
+                         ...) __attribute__((format(printf, 3, 4)));
 
-static void query_refuse(struct answer *a, const char *error,
-                         const char *fmt, ...)
+static void query_refuse(struct answer *a, const char *error, const char *fmt,
+                         ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -247,7 +312,8 @@ static int query_periods(const struct codec_query *q, struct period *out,
     int n = 0;
     for (int32_t m = first.last_month; m <= last.last_month;) {
         if (n == QUERY_MAX_PERIODS) {
-            query_refuse(a, "too_large", "more than %d periods", QUERY_MAX_PERIODS);
+            query_refuse(a, "too_large", "more than %d periods",
+                         QUERY_MAX_PERIODS);
             return -1;
         }
         struct period p = period_of(first.kind, m);
@@ -293,12 +359,11 @@ static int query_domain(struct answer *a, struct store_txn *t,
             for (size_t f = 0; f < q->n_filters; f++)
                 off += (size_t)snprintf(slice + off, sizeof(slice) - off,
                                         "%s%s=%s", f ? "," : "",
-                                        q->filters[f].key,
-                                        q->filters[f].value);
+                                        q->filters[f].key, q->filters[f].value);
             if (off >= sizeof(slice))
                 return 0;
             rc = query_add_slice(a, cm, d, q->municipality, &ps[i], slice,
-                                 as_of);
+                                 as_of, q->compare_previous_year);
             continue;
         }
         char prefix[CELL_KEY_MAX];
@@ -310,14 +375,15 @@ static int query_domain(struct answer *a, struct store_txn *t,
         strcat(first_dim, "=");
         if (cell_key(prefix, q->municipality, d->name, &ps[i], first_dim))
             return 0;
-        struct slice_names names = {
-            .prefix_len = strlen(prefix) - strlen(first_dim),
-            .rollup = q->rollup};
+        struct slice_names names = {.prefix_len =
+                                        strlen(prefix) - strlen(first_dim),
+                                    .rollup = q->rollup};
         rc = store_scan(t, CELLMAP_CELLS, prefix, query_collect, &names);
         for (size_t k = 0; rc == 0 && k < names.n && !a->error; k++)
             if (query_slice_matches(names.v[k], q))
                 rc = query_add_slice(a, cm, d, q->municipality, &ps[i],
-                                     names.v[k], as_of);
+                                     names.v[k], as_of,
+                                     q->compare_previous_year);
         names_free(&names);
     }
     return rc;
@@ -345,19 +411,14 @@ int query_run(struct store *st, const void *buf, size_t len, int32_t as_of,
     int n_p = 0;
     int rc = codec_query_decode(buf, len, &q);
     if (rc) {
-        query_refuse(&a, rc == CODEC_EPROTOCOL ? "protocol" : "malformed",
-                     "%s", codec_strerror(rc));
+        query_refuse(&a, rc == CODEC_EPROTOCOL ? "protocol" : "malformed", "%s",
+                     codec_strerror(rc));
         rc = 0;
         goto reply;
     }
     if (!query_municipality_ok(q.municipality)) {
         query_refuse(&a, "bad_municipality",
                      "municipality must be a 4-digit kommunkod");
-        goto reply;
-    }
-    if (q.compare_previous_year) {
-        query_refuse(&a, "not_supported",
-                     "compare with the previous year is not served yet");
         goto reply;
     }
     if ((n_p = query_periods(&q, ps, &a)) < 0)
@@ -384,12 +445,10 @@ int query_run(struct store *st, const void *buf, size_t len, int32_t as_of,
     }
     for (size_t i = 0; q.rollup && i < n_d; i++)
         if (!query_rollup_known(ds[i], q.rollup)) {
-            query_refuse(&a, "unknown_rollup", "unknown rollup '%s'",
-                         q.rollup);
+            query_refuse(&a, "unknown_rollup", "unknown rollup '%s'", q.rollup);
             goto reply;
         }
-    if ((rc = store_txn_begin(st, false, &t)) ||
-        (rc = store_seq_get(t, &seq)))
+    if ((rc = store_txn_begin(st, false, &t)) || (rc = store_seq_get(t, &seq)))
         goto reply;
     cm = cellmap_new(store_load, t);
     for (size_t i = 0; i < n_d && rc == 0 && !a.error; i++)
@@ -403,11 +462,17 @@ reply:
     struct codec_slice *cs = xcalloc(a.n ? a.n : 1, sizeof(*cs));
     for (size_t i = 0; i < a.n && !a.error; i++) {
         struct answer_slice *s = &a.v[i];
-        cs[i] = (struct codec_slice){
-            .municipality = s->parts.muni, .domain = s->parts.domain,
-            .period = s->parts.period_id, .n_dims = s->n_dims,
-            .dims = s->dims, .n_metrics = s->n_metrics, .metrics = s->cm,
-            .seq = s->seq};
+        cs[i] = (struct codec_slice){.municipality = s->parts.muni,
+                                     .domain = s->parts.domain,
+                                     .period = s->parts.period_id,
+                                     .n_dims = s->n_dims,
+                                     .dims = s->dims,
+                                     .n_metrics = s->n_metrics,
+                                     .metrics = s->cm,
+                                     .seq = s->seq,
+                                     .n_previous = s->n_previous,
+                                     .previous = s->pcm,
+                                     .change_pct = s->ccm};
     }
     char as_of_s[11];
     period_date_format(as_of, as_of_s);
@@ -427,7 +492,7 @@ static int query_on_request(void *ctx, const void *payload, size_t len,
 {
     struct query *q = ctx;
     if (query_run(q->st, payload, len, q->as_of, reply, reply_len))
-        *reply = NULL;  /* could not even encode a refusal: no answer */
+        *reply = NULL; /* could not even encode a refusal: no answer */
     return 0;
 }
 

@@ -7,13 +7,13 @@
 #ifndef NYCKEL_QUERY_H
 #define NYCKEL_QUERY_H
 
+#include "store.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
-
-#define QUERY_MAX_PERIODS 240       /* periods in one period..period_to range */
-#define QUERY_MAX_SLICES 20000      /* slices in one result */
+#define QUERY_MAX_PERIODS 240  /* periods in one period..period_to range */
+#define QUERY_MAX_SLICES 20000 /* slices in one result */
 
 struct query;
 

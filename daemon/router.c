@@ -3,12 +3,12 @@
  */
 #include "router.h"
 
+#include "log.h"
+#include "xalloc.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <zmq.h>
-
-#include "log.h"
-#include "xalloc.h"
 
 struct router {
     void *sock;
@@ -75,8 +75,8 @@ static int router_recv(void *sock, zmq_msg_t *env, int *n_env,
     return 0;
 }
 
-int router_serve(struct router *r, router_handler_fn fn,
-                 router_after_fn after, void *ctx)
+int router_serve(struct router *r, router_handler_fn fn, router_after_fn after,
+                 void *ctx)
 {
     for (;;) {
         zmq_msg_t env[ROUTER_ENVELOPE_MAX], payload;
@@ -86,8 +86,8 @@ int router_serve(struct router *r, router_handler_fn fn,
         if (rc == 0) {
             uint8_t *reply = NULL;
             size_t reply_len = 0;
-            rc = fn(ctx, zmq_msg_data(&payload), zmq_msg_size(&payload),
-                    &reply, &reply_len);
+            rc = fn(ctx, zmq_msg_data(&payload), zmq_msg_size(&payload), &reply,
+                    &reply_len);
             if (reply) {
                 for (int i = 0; i < n_env; i++)
                     zmq_msg_send(&env[i], r->sock, ZMQ_SNDMORE | ZMQ_DONTWAIT);

@@ -33,7 +33,7 @@ typedef void (*router_after_fn)(void *ctx);
 /* Handle every request waiting on the socket: fn, send its reply, then
  * after. 0 when none is left, or fn's nonzero return (after its reply
  * was sent). */
-int router_serve(struct router *r, router_handler_fn fn,
-                 router_after_fn after, void *ctx);
+int router_serve(struct router *r, router_handler_fn fn, router_after_fn after,
+                 void *ctx);
 
 #endif

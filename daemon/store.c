@@ -7,15 +7,15 @@
  */
 #include "store.h"
 
+#include "cell.h"
+#include "log.h"
+#include "xalloc.h"
+
 #include <errno.h>
 #include <lmdb.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#include "cell.h"
-#include "log.h"
-#include "xalloc.h"
 
 #define STORE_MAP_INITIAL (256ULL << 20)
 #define STORE_MAP_MIN (1ULL << 20)
@@ -31,16 +31,16 @@ struct store {
     MDB_env *env;
     MDB_dbi dbi[CELLMAP_DB_COUNT];
     MDB_dbi meta;
-    uint64_t map_bytes;         /* current map size */
-    uint64_t max_bytes;         /* ceiling */
-    uint64_t committed_seq;     /* global sequence of the last commit */
+    uint64_t map_bytes;     /* current map size */
+    uint64_t max_bytes;     /* ceiling */
+    uint64_t committed_seq; /* global sequence of the last commit */
 };
 
 struct store_txn {
     struct store *s;
     MDB_txn *txn;
-    bool seq_set;               /* store_seq_put called */
-    uint64_t seq;               /* its value */
+    bool seq_set; /* store_seq_put called */
+    uint64_t seq; /* its value */
 };
 
 static int store_rc(int rc)
@@ -118,8 +118,8 @@ int store_open(const char *dir, uint64_t max_bytes, struct store **out)
         goto fail;
     }
     s->max_bytes = max_bytes < STORE_MAP_MIN ? STORE_MAP_MIN : max_bytes;
-    s->map_bytes = STORE_MAP_INITIAL < s->max_bytes ? STORE_MAP_INITIAL
-                                                    : s->max_bytes;
+    s->map_bytes =
+        STORE_MAP_INITIAL < s->max_bytes ? STORE_MAP_INITIAL : s->max_bytes;
     if ((rc = mdb_env_create(&s->env)) ||
         (rc = mdb_env_set_maxdbs(s->env, CELLMAP_DB_COUNT + 1)) ||
         (rc = mdb_env_set_mapsize(s->env, s->map_bytes)) ||
@@ -136,8 +136,7 @@ int store_open(const char *dir, uint64_t max_bytes, struct store **out)
     if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)))
         goto fail_rc;
     for (int i = 0; i < CELLMAP_DB_COUNT; i++)
-        if ((rc = mdb_dbi_open(txn, store_db_names[i], MDB_CREATE,
-                               &s->dbi[i])))
+        if ((rc = mdb_dbi_open(txn, store_db_names[i], MDB_CREATE, &s->dbi[i])))
             goto fail_rc;
     if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) ||
         (rc = mdb_txn_commit(txn))) {
@@ -306,7 +305,7 @@ static int store_flush_one(void *ctx, enum cellmap_db db, const char *key,
                            const void *val, size_t len)
 {
     if (db == CELLMAP_CELLS && cell_is_zero(val, len))
-        len = 0;    /* an all-zero cell is not stored */
+        len = 0; /* an all-zero cell is not stored */
     return store_put(ctx, db, key, val, len);
 }
 

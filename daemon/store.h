@@ -7,16 +7,16 @@
 #ifndef NYCKEL_STORE_H
 #define NYCKEL_STORE_H
 
+#include "cellmap.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cellmap.h"
-
 #define STORE_SCHEMA_VERSION 1
-#define STORE_EMAPFULL (-1201)  /* map full: grow and redo the transaction */
-#define STORE_EFULL (-1202)     /* map at its configured maximum */
-#define STORE_ESCHEMA (-1203)   /* state directory of another schema */
+#define STORE_EMAPFULL (-1201) /* map full: grow and redo the transaction */
+#define STORE_EFULL (-1202)    /* map at its configured maximum */
+#define STORE_ESCHEMA (-1203)  /* state directory of another schema */
 
 struct store;
 struct store_txn;

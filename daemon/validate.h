@@ -10,19 +10,19 @@
 #ifndef NYCKEL_VALIDATE_H
 #define NYCKEL_VALIDATE_H
 
+#include "event.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "event.h"
-
-#define VALIDATE_TEXT_MAX 160   /* reason text buffer, bytes incl. NUL */
+#define VALIDATE_TEXT_MAX 160 /* reason text buffer, bytes incl. NUL */
 
 /* Amount caps, far above any municipal figure, so that the int64 sums of
  * aggregation cannot overflow: |amount_ore| of a payment, a budget and
  * each budget month at most 100 000 000 000 kr; a placement's
  * daily_cost_ore at most 10 000 000 kr per care day. */
-#define VALIDATE_AMOUNT_MAX_ORE 10000000000000LL   /* 1e13 öre */
-#define VALIDATE_DAILY_COST_MAX_ORE 1000000000LL   /* 1e9 öre */
+#define VALIDATE_AMOUNT_MAX_ORE 10000000000000LL /* 1e13 öre */
+#define VALIDATE_DAILY_COST_MAX_ORE 1000000000LL /* 1e9 öre */
 
 /* One code per rule; the wire code is reason_code(). Order is stable:
  * append new reasons at the end. */
@@ -41,8 +41,10 @@ enum reason {
     REASON_NEGATIVE_AMOUNT,     /* "negative_amount": < 0 without reversal */
     REASON_BAD_YEAR,            /* "bad_year": birth/budget year out of range */
     REASON_END_BEFORE_START,    /* "end_before_start": placement end < start */
-    REASON_BAD_BUDGET_PROFILE,  /* "bad_budget_profile": not 12 amounts, or sum differs */
-    REASON_CONFLICTING_FIELDS,  /* "conflicting_fields": e.g. person and household */
+    REASON_BAD_BUDGET_PROFILE,  /* "bad_budget_profile": not 12 amounts, or sum
+                                   differs */
+    REASON_CONFLICTING_FIELDS,  /* "conflicting_fields": e.g. person and
+                                   household */
     REASON_TOO_LONG,            /* "too_long": a text field over its limit */
     REASON_AMOUNT_OUT_OF_RANGE, /* "amount_out_of_range": over a cap */
     REASON_COUNT

@@ -80,6 +80,19 @@ struct nyckel_slice {
     size_t n_metrics;
     const struct nyckel_metric *metrics; /* in the order received */
     uint64_t seq; /* this slice's last update, 0 = never published */
+    /*
+     * Year-on-year comparison, only in answers to a query with
+     * compare_previous_year (else n_previous is 0 and both NULL):
+     * previous[i] is metric previous[i].id of the same slice one year
+     * earlier (for a running period the same elapsed part), in the order
+     * received; change_pct[i] is the change of that same id in percent
+     * (12.5 means +12.5 %), is_null where the earlier value is 0 or null.
+     * Both arrays have n_previous entries; label and unit as sent (NULL
+     * when not sent; the formats then use the metric's own unit).
+     */
+    size_t n_previous;
+    const struct nyckel_metric *previous;
+    const struct nyckel_metric *change_pct;
 };
 
 /*
@@ -254,7 +267,10 @@ unsigned nyckel_sub_snapshots(const struct nyckel_sub *s);
  * decimals, count as an integer, other units in the shortest form that
  * reads back to the same double. seq and as_of are the caller's (a
  * query's seq, or an update's). Strings are escaped by jansson; invalid
- * UTF-8 becomes U+FFFD. Returns 0 or -EIO when out failed.
+ * UTF-8 becomes U+FFFD. A compared slice (n_previous > 0) also has
+ * "previous":{id:value,...} (numbers as in metrics) and
+ * "change_pct":{id:percent,...} (shortest form, null where the earlier
+ * value was 0 or null) after "metrics". Returns 0 or -EIO when out failed.
  */
 int nyckel_format_json(FILE *out, const struct nyckel_slice *s, uint64_t seq,
                        const char *as_of);
@@ -267,7 +283,10 @@ int nyckel_format_json_result(FILE *out, const struct nyckel_result *r);
  * municipality,domain,period,slice,seq,as_of,<metric ids> where the ids
  * are the union over r's slices in order of first appearance, then one
  * row per slice; slice "total" or "k=v,...", numbers as in JSON, empty
- * for null or a metric the slice lacks. Returns 0 or -EIO.
+ * for null or a metric the slice lacks. When a slice of r is compared
+ * (n_previous > 0) the metric columns are followed, for each metric id,
+ * by prev_<id>,change_pct_<id> (empty where a slice has no comparison).
+ * Returns 0 or -EIO.
  */
 int nyckel_format_csv(FILE *out, const struct nyckel_result *r);
 
@@ -283,6 +302,9 @@ int nyckel_format_csv(FILE *out, const struct nyckel_result *r);
  * separator, decimal comma): kr with two decimals ("12 345,60 kr"),
  * counts as integers, shares as percent with one decimal ("34,1 %"),
  * months and ratios with two decimals, days with one, "–" for null.
+ * In a block with compared slices each slice has three columns: the
+ * value, the value one year earlier (headed by that period) and the
+ * change ("förändring", "+12,2 %", "–" for null).
  * flags: NYCKEL_FORMAT_*. Returns 0 or -EIO.
  */
 int nyckel_format_table(FILE *out, const struct nyckel_result *r,

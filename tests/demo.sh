@@ -37,8 +37,8 @@ for _ in $(seq 1 50); do
     sleep 0.1
 done
 
-echo "== generating three years of payments, placements, referrals and decisions for municipality 0127 (nyckel-gen --seed 1)"
-"$BUILD/nyckel-gen" --seed 1 --kinds payment,placement,referral,decision --from 2012-01 --to "$YEAR-12" \
+echo "== generating three years of payments, placements, referrals, decisions and budgets for municipality 0127 (nyckel-gen --seed 1)"
+"$BUILD/nyckel-gen" --seed 1 --kinds payment,placement,referral,decision,budget --from 2012-01 --to "$YEAR-12" \
     >build/demo-all.jsonl
 grep -v "\"month\":\"$YEAR-12\"" build/demo-all.jsonl >build/demo-history.jsonl || true
 grep "\"month\":\"$YEAR-12\"" build/demo-all.jsonl >build/demo-live.jsonl || true
@@ -61,6 +61,9 @@ echo "== placements $YEAR (domain pl), by setting"
 echo
 echo "== investigations and decisions $YEAR (domain inv)"
 "$BUILD/nyckel-query" --municipality 0127 --domain inv --period "$YEAR"
+echo
+echo "== budget against outcome $YEAR per unit (domain ec)"
+"$BUILD/nyckel-query" --municipality 0127 --domain ec --period "$YEAR" --rollup unit
 
 echo
 echo "== following the $YEAR totals live for 8 s while December's payments stream in (nyckel-watch)"

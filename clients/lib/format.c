@@ -124,6 +124,58 @@ static const char *metric_unit(const struct nyckel_metric *m,
     return unit ? unit : "";
 }
 
+static const struct nyckel_metric *find_metric(const struct nyckel_slice *s,
+                                               const char *id)
+{
+    for (size_t k = 0; k < s->n_metrics; k++)
+        if (strcmp(s->metrics[k].id ? s->metrics[k].id : "", id) == 0)
+            return &s->metrics[k];
+    return NULL;
+}
+
+/* ------------------------------------------------------------ comparison */
+
+/* Index of id in s->previous (the first), or -1. */
+static long find_previous(const struct nyckel_slice *s, const char *id)
+{
+    for (size_t k = 0; k < s->n_previous; k++)
+        if (strcmp(s->previous[k].id ? s->previous[k].id : "", id) == 0)
+            return (long)k;
+    return -1;
+}
+
+/* s->previous[k], with the unit of the slice's own metric of that id
+ * when the message carried none (then DESIGN §4's fallback applies). */
+static struct nyckel_metric previous_value(const struct nyckel_slice *s,
+                                           size_t k)
+{
+    struct nyckel_metric m = s->previous[k];
+    if (!m.unit || !*m.unit) {
+        const struct nyckel_metric *cur = find_metric(s, m.id ? m.id : "");
+        if (cur)
+            m.unit = cur->unit;
+    }
+    return m;
+}
+
+/* s->change_pct[k], a percentage: always a plain number. */
+static struct nyckel_metric change_value(const struct nyckel_slice *s, size_t k)
+{
+    struct nyckel_metric m = s->change_pct[k];
+    m.label = NULL;
+    m.unit = "ratio";
+    return m;
+}
+
+/* Nonzero when some slice of r carries a comparison. */
+static int result_compared(const struct nyckel_result *r)
+{
+    for (size_t i = 0; i < r->n_slices; i++)
+        if (r->slices[i].n_previous)
+            return 1;
+    return 0;
+}
+
 int nyckel_slice_name(const struct nyckel_slice *s, char *buf, size_t size)
 {
     size_t len = 0;
@@ -314,6 +366,35 @@ static int json_put_string(FILE *out, const char *s)
     return rc;
 }
 
+/* ,"previous":{...} or (change) ,"change_pct":{...} of a compared slice;
+ * a repeated id is written once. */
+static int json_put_comparison(FILE *out, const struct nyckel_slice *s,
+                               int change)
+{
+    char num[64];
+    if (fputs(change ? ",\"change_pct\":{" : ",\"previous\":{", out) < 0)
+        return -EIO;
+    int first = 1;
+    for (size_t i = 0; i < s->n_previous; i++) {
+        const char *id = s->previous[i].id ? s->previous[i].id : "";
+        if (find_previous(s, id) != (long)i)
+            continue;
+        if (!first && fputc(',', out) == EOF)
+            return -EIO;
+        first = 0;
+        int rc = json_put_string(out, id);
+        if (rc)
+            return rc;
+        struct nyckel_metric m =
+            change ? change_value(s, i) : previous_value(s, i);
+        if (nyckel_format_number(num, sizeof num, &m, s->domain) < 0)
+            snprintf(num, sizeof num, "null");
+        if (fputc(':', out) == EOF || fputs(num, out) < 0)
+            return -EIO;
+    }
+    return fputc('}', out) == EOF ? -EIO : 0;
+}
+
 int nyckel_format_json(FILE *out, const struct nyckel_slice *s, uint64_t seq,
                        const char *as_of)
 {
@@ -371,7 +452,12 @@ int nyckel_format_json(FILE *out, const struct nyckel_slice *s, uint64_t seq,
             snprintf(num, sizeof num, "null");
         LIT(num);
     }
-    LIT("}}\n");
+    LIT("}");
+    if (s->n_previous) {
+        TRY(json_put_comparison(out, s, 0));
+        TRY(json_put_comparison(out, s, 1));
+    }
+    LIT("}\n");
 #undef LIT
 #undef TRY
 out:
@@ -407,46 +493,66 @@ static int csv_put(FILE *out, const char *s)
     return fputc('"', out) == EOF ? -EIO : 0;
 }
 
-/* The distinct metric ids of r's slices in order of first appearance;
- * the array borrows r's strings. */
-static const char **metric_ids(const struct nyckel_result *r, size_t *n_out)
+/* The distinct metric ids of r's slices in order of first appearance,
+ * then (with_previous) those only compared; the array borrows r's
+ * strings. */
+static const char **metric_ids(const struct nyckel_result *r, size_t *n_out,
+                               int with_previous)
 {
     size_t cap = 16, n = 0;
     const char **ids = sub_xmalloc(cap * sizeof *ids);
-    for (size_t i = 0; i < r->n_slices; i++) {
-        const struct nyckel_slice *s = &r->slices[i];
-        for (size_t k = 0; k < s->n_metrics; k++) {
-            const char *id = s->metrics[k].id ? s->metrics[k].id : "";
-            size_t j = 0;
-            while (j < n && strcmp(ids[j], id))
-                j++;
-            if (j < n)
-                continue;
-            if (n == cap) {
-                cap *= 2;
-                ids = sub_xrealloc(ids, cap * sizeof *ids);
+    for (size_t pass = 0; pass < (with_previous ? 2u : 1u); pass++) {
+        for (size_t i = 0; i < r->n_slices; i++) {
+            const struct nyckel_slice *s = &r->slices[i];
+            size_t n_ms = pass ? s->n_previous : s->n_metrics;
+            const struct nyckel_metric *ms = pass ? s->previous : s->metrics;
+            for (size_t k = 0; k < n_ms; k++) {
+                const char *id = ms[k].id ? ms[k].id : "";
+                size_t j = 0;
+                while (j < n && strcmp(ids[j], id))
+                    j++;
+                if (j < n)
+                    continue;
+                if (n == cap) {
+                    cap *= 2;
+                    ids = sub_xrealloc(ids, cap * sizeof *ids);
+                }
+                ids[n++] = id;
             }
-            ids[n++] = id;
         }
     }
     *n_out = n;
     return ids;
 }
 
-static const struct nyckel_metric *find_metric(const struct nyckel_slice *s,
-                                               const char *id)
+/* A CSV field: number text, empty for null. */
+static int csv_number(FILE *out, const struct nyckel_metric *m,
+                      const char *domain)
 {
-    for (size_t k = 0; k < s->n_metrics; k++)
-        if (strcmp(s->metrics[k].id ? s->metrics[k].id : "", id) == 0)
-            return &s->metrics[k];
-    return NULL;
+    char num[64];
+    if (m->is_null || nyckel_format_number(num, sizeof num, m, domain) < 0 ||
+        strcmp(num, "null") == 0)
+        return 0;
+    return fputs(num, out) < 0 ? -EIO : 0;
+}
+
+/* prefix + id as one header field. */
+static int csv_put_prefixed(FILE *out, const char *prefix, const char *id)
+{
+    size_t len = strlen(prefix) + strlen(id) + 1;
+    char *name = sub_xmalloc(len);
+    snprintf(name, len, "%s%s", prefix, id);
+    int rc = csv_put(out, name);
+    free(name);
+    return rc;
 }
 
 int nyckel_format_csv(FILE *out, const struct nyckel_result *r)
 {
     int rc = 0;
-    size_t n_ids = 0;
-    const char **ids = metric_ids(r, &n_ids);
+    size_t n_ids = 0, n_cmp = 0;
+    const char **ids = metric_ids(r, &n_ids, 0);
+    const char **cmp = result_compared(r) ? metric_ids(r, &n_cmp, 1) : NULL;
     char num[64];
 
 #define TRY(expr)                                                              \
@@ -461,6 +567,12 @@ int nyckel_format_csv(FILE *out, const struct nyckel_result *r)
     for (size_t j = 0; j < n_ids; j++) {
         LIT(",");
         TRY(csv_put(out, ids[j]));
+    }
+    for (size_t j = 0; j < n_cmp; j++) {
+        LIT(",");
+        TRY(csv_put_prefixed(out, "prev_", cmp[j]));
+        LIT(",");
+        TRY(csv_put_prefixed(out, "change_pct_", cmp[j]));
     }
     LIT("\n");
     for (size_t i = 0; i < r->n_slices; i++) {
@@ -482,17 +594,29 @@ int nyckel_format_csv(FILE *out, const struct nyckel_result *r)
         for (size_t j = 0; j < n_ids; j++) {
             LIT(",");
             const struct nyckel_metric *m = find_metric(s, ids[j]);
-            if (!m || m->is_null ||
-                nyckel_format_number(num, sizeof num, m, s->domain) < 0)
-                continue;
-            if (strcmp(num, "null") != 0)
-                LIT(num);
+            if (m)
+                TRY(csv_number(out, m, s->domain));
+        }
+        for (size_t j = 0; j < n_cmp; j++) {
+            long k = find_previous(s, cmp[j]);
+            struct nyckel_metric m;
+            LIT(",");
+            if (k >= 0) {
+                m = previous_value(s, (size_t)k);
+                TRY(csv_number(out, &m, s->domain));
+            }
+            LIT(",");
+            if (k >= 0) {
+                m = change_value(s, (size_t)k);
+                TRY(csv_number(out, &m, s->domain));
+            }
         }
         LIT("\n");
     }
 #undef LIT
 #undef TRY
 out:
+    free(cmp);
     free(ids);
     return rc;
 }
@@ -629,13 +753,70 @@ static void describe_field(char *buf, size_t size,
         snprintf(buf, size, "%s .. %s (%zu)", first, last, distinct);
 }
 
-/* Columns name their period (municipality) when r holds several. */
+/* "+12,2 %": a change in percent, one decimal, always signed but zero. */
+static void human_change(char *buf, size_t size, const struct nyckel_metric *m,
+                         unsigned flags)
+{
+    char raw[64], grouped[140];
+    double v = m->value;
+
+    if (m->is_null || !isfinite(v)) {
+        snprintf(buf, size, "%s", (flags & NYCKEL_FORMAT_ASCII) ? "-" : "–");
+        return;
+    }
+    snprintf(raw, sizeof raw, fabs(v) < FIXED_MAX ? "%+.1f" : "%+.6g", v);
+    if (strcmp(raw, "+0.0") == 0 || strcmp(raw, "-0.0") == 0)
+        snprintf(raw, sizeof raw, "0.0");
+    swedish_digits(grouped, raw);
+    snprintf(buf, size, "%s %%", grouped);
+}
+
+/* Heading of a previous-year column: period one year earlier ("2013-T2"
+ * for "2014-T2"), or "fg år" when period does not start with a year. */
+static void previous_period(char *buf, size_t size, const char *period)
+{
+    const char *p = nz(period);
+    if (strspn(p, "0123456789") >= 4 && strncmp(p, "0000", 4) != 0) {
+        int year = (p[0] - '0') * 1000 + (p[1] - '0') * 100 +
+                   (p[2] - '0') * 10 + (p[3] - '0');
+        snprintf(buf, size, "%04d%s", year - 1, p + 4);
+    } else {
+        snprintf(buf, size, "fg år");
+    }
+}
+
+/* The text of one cell: metric row j (id), slice s, sub-column k (0 the
+ * value, 1 the previous year's, 2 the change); "" when s lacks it. */
+static void table_cell(char *buf, size_t size, const struct nyckel_slice *s,
+                       const char *id, size_t k, const char *domain,
+                       unsigned flags)
+{
+    buf[0] = '\0';
+    if (k == 0) {
+        const struct nyckel_metric *m = find_metric(s, id);
+        if (m)
+            human_value(buf, size, m, domain, flags);
+        return;
+    }
+    long at = find_previous(s, id);
+    if (at < 0)
+        return;
+    struct nyckel_metric m =
+        k == 1 ? previous_value(s, (size_t)at) : change_value(s, (size_t)at);
+    if (k == 1)
+        human_value(buf, size, &m, domain, flags);
+    else
+        human_change(buf, size, &m, flags);
+}
+
+/* Columns name their period (municipality) when r holds several. In a
+ * block with a compared slice each slice has three columns (n_sub). */
 static int table_block(FILE *out, const struct nyckel_result *r,
                        const char *domain, unsigned flags, int multi_period,
                        int multi_muni)
 {
     int rc = 0;
-    size_t n_cols = 0, n_rows = 0, rows_cap = 16;
+    size_t n_cols = 0, n_rows = 0, rows_cap = 16, n_sub = 1;
     size_t *cols = sub_xcalloc(r->n_slices, sizeof *cols);
     struct table_row *rows = sub_xmalloc(rows_cap * sizeof *rows);
     char **heads = NULL;
@@ -647,6 +828,8 @@ static int table_block(FILE *out, const struct nyckel_result *r,
         if (strcmp(nz(s->domain), domain) != 0)
             continue;
         cols[n_cols++] = i;
+        if (s->n_previous)
+            n_sub = 3;
         for (size_t k = 0; k < s->n_metrics; k++) {
             const struct nyckel_metric *m = &s->metrics[k];
             const char *id = m->id ? m->id : "";
@@ -681,32 +864,38 @@ static int table_block(FILE *out, const struct nyckel_result *r,
     if (text_width("seq") > id_w)
         id_w = text_width("seq");
 
-    heads = sub_xcalloc(n_cols, sizeof *heads);
-    widths = sub_xcalloc(n_cols, sizeof *widths);
+    /* cell (column c, sub-column k) is index c * n_sub + k */
+    heads = sub_xcalloc(n_cols * n_sub, sizeof *heads);
+    widths = sub_xcalloc(n_cols * n_sub, sizeof *widths);
     for (size_t c = 0; c < n_cols; c++) {
         const struct nyckel_slice *s = &r->slices[cols[c]];
         char *name = slice_name_dup(s);
         size_t len = strlen(name) + strlen(nz(s->period)) +
                      strlen(nz(s->municipality)) + 3;
-        heads[c] = sub_xmalloc(len);
-        snprintf(heads[c], len, "%s%s%s%s%s",
+        heads[c * n_sub] = sub_xmalloc(len);
+        snprintf(heads[c * n_sub], len, "%s%s%s%s%s",
                  multi_muni ? nz(s->municipality) : "", multi_muni ? " " : "",
                  multi_period ? nz(s->period) : "", multi_period ? " " : "",
                  name);
         free(name);
-        widths[c] = text_width(heads[c]);
-        for (size_t j = 0; j < n_rows; j++) {
-            const struct nyckel_metric *m = find_metric(s, rows[j].id);
-            if (!m)
-                continue;
-            human_value(val, sizeof val, m, domain, flags);
-            if (text_width(val) > widths[c])
-                widths[c] = text_width(val);
+        if (n_sub == 3) {
+            previous_period(val, sizeof val, s->period);
+            heads[c * n_sub + 1] = sub_xstrdup(val);
+            heads[c * n_sub + 2] = sub_xstrdup("förändring");
+        }
+        for (size_t k = 0; k < n_sub; k++) {
+            size_t *w = &widths[c * n_sub + k];
+            *w = text_width(heads[c * n_sub + k]);
+            for (size_t j = 0; j < n_rows; j++) {
+                table_cell(val, sizeof val, s, rows[j].id, k, domain, flags);
+                if (text_width(val) > *w)
+                    *w = text_width(val);
+            }
         }
         if (flags & NYCKEL_FORMAT_SEQ_ROW) {
             snprintf(val, sizeof val, "%llu", (unsigned long long)s->seq);
-            if (text_width(val) > widths[c])
-                widths[c] = text_width(val);
+            if (text_width(val) > widths[c * n_sub])
+                widths[c * n_sub] = text_width(val);
         }
     }
 
@@ -717,6 +906,8 @@ static int table_block(FILE *out, const struct nyckel_result *r,
             goto out;                                                          \
     } while (0)
 #define LIT(str) TRY(fputs((str), out) < 0 ? -EIO : 0)
+/* Compared slices stand apart by two more spaces. */
+#define GAP(c, k) LIT(n_sub > 1 && (c) > 0 && (k) == 0 ? "    " : "  ")
 
     /* Title line doubles as the column heading line. */
     LIT("\n");
@@ -724,8 +915,11 @@ static int table_block(FILE *out, const struct nyckel_result *r,
     LIT("  ");
     TRY(put_padded(out, domain_title(domain), label_w, 0));
     for (size_t c = 0; c < n_cols; c++) {
-        LIT("  ");
-        TRY(put_padded(out, heads[c], widths[c], 1));
+        for (size_t k = 0; k < n_sub; k++) {
+            GAP(c, k);
+            TRY(put_padded(out, heads[c * n_sub + k], widths[c * n_sub + k],
+                           1));
+        }
     }
     LIT("\n");
     for (size_t j = 0; j < n_rows; j++) {
@@ -733,14 +927,12 @@ static int table_block(FILE *out, const struct nyckel_result *r,
         LIT("  ");
         TRY(put_padded(out, rows[j].label, label_w, 0));
         for (size_t c = 0; c < n_cols; c++) {
-            const struct nyckel_metric *m =
-                find_metric(&r->slices[cols[c]], rows[j].id);
-            if (m)
-                human_value(val, sizeof val, m, domain, flags);
-            else
-                val[0] = '\0'; /* this slice lacks the metric */
-            LIT("  ");
-            TRY(put_padded(out, val, widths[c], 1));
+            for (size_t k = 0; k < n_sub; k++) {
+                table_cell(val, sizeof val, &r->slices[cols[c]], rows[j].id, k,
+                           domain, flags);
+                GAP(c, k);
+                TRY(put_padded(out, val, widths[c * n_sub + k], 1));
+            }
         }
         LIT("\n");
     }
@@ -749,17 +941,23 @@ static int table_block(FILE *out, const struct nyckel_result *r,
         LIT("  ");
         TRY(put_padded(out, "senaste ändring", label_w, 0));
         for (size_t c = 0; c < n_cols; c++) {
-            snprintf(val, sizeof val, "%llu",
-                     (unsigned long long)r->slices[cols[c]].seq);
-            LIT("  ");
-            TRY(put_padded(out, val, widths[c], 1));
+            for (size_t k = 0; k < n_sub; k++) {
+                if (k == 0)
+                    snprintf(val, sizeof val, "%llu",
+                             (unsigned long long)r->slices[cols[c]].seq);
+                else
+                    val[0] = '\0';
+                GAP(c, k);
+                TRY(put_padded(out, val, widths[c * n_sub + k], 1));
+            }
         }
         LIT("\n");
     }
+#undef GAP
 #undef LIT
 #undef TRY
 out:
-    for (size_t c = 0; heads && c < n_cols; c++)
+    for (size_t c = 0; heads && c < n_cols * n_sub; c++)
         free(heads[c]);
     free(heads);
     free(widths);

@@ -100,6 +100,16 @@ const char *nyckel_sub_strerror(int code)
 
 /* ------------------------------------------------------------ slices */
 
+static void metrics_free(const struct nyckel_metric *ms, size_t n)
+{
+    for (size_t i = 0; ms && i < n; i++) {
+        free((void *)ms[i].id);
+        free((void *)ms[i].label);
+        free((void *)ms[i].unit);
+    }
+    free((void *)ms);
+}
+
 void sub_wire_slice_fini(struct nyckel_slice *s)
 {
     if (!s)
@@ -112,13 +122,52 @@ void sub_wire_slice_fini(struct nyckel_slice *s)
         free((void *)s->dims[i].value);
     }
     free((void *)s->dims);
-    for (size_t i = 0; i < s->n_metrics; i++) {
-        free((void *)s->metrics[i].id);
-        free((void *)s->metrics[i].label);
-        free((void *)s->metrics[i].unit);
-    }
-    free((void *)s->metrics);
+    metrics_free(s->metrics, s->n_metrics);
+    metrics_free(s->previous, s->n_previous);
+    metrics_free(s->change_pct, s->n_previous);
     memset(s, 0, sizeof *s);
+}
+
+/* Copy of wire metric m (NULL: an all-absent one) into *dst. */
+static void metric_from_pb(struct nyckel_metric *dst, const Nyckel__Metric *m)
+{
+    dst->id = sub_xstrdup0(m ? m->id : NULL);
+    dst->label = m ? sub_xstrdup(m->label) : NULL;
+    dst->unit = m ? sub_xstrdup(m->unit) : NULL;
+    dst->is_null = !(m && m->has_value);
+    dst->value = dst->is_null ? 0.0 : m->value;
+}
+
+/*
+ * previous as received; change_pct rearranged to match it by id (the
+ * first entry of that id; none, or one without a value, is null).
+ * Change entries for ids without a previous value are dropped.
+ */
+static void comparison_from_pb(struct nyckel_slice *dst,
+                               const Nyckel__Slice *src)
+{
+    size_t n = src->n_previous;
+    if (n == 0)
+        return;
+    struct nyckel_metric *prev = sub_xcalloc(n, sizeof *prev);
+    struct nyckel_metric *chg = sub_xcalloc(n, sizeof *chg);
+    for (size_t i = 0; i < n; i++) {
+        metric_from_pb(&prev[i], src->previous[i]);
+        const Nyckel__Metric *c = NULL;
+        for (size_t j = 0; j < src->n_change_pct && !c; j++) {
+            const Nyckel__Metric *cj = src->change_pct[j];
+            if (cj && strcmp(cj->id ? cj->id : "", prev[i].id) == 0)
+                c = cj;
+        }
+        metric_from_pb(&chg[i], c);
+        if (!c) { /* not sent at all: null, named like its previous */
+            free((void *)chg[i].id);
+            chg[i].id = sub_xstrdup(prev[i].id);
+        }
+    }
+    dst->previous = prev;
+    dst->change_pct = chg;
+    dst->n_previous = n;
 }
 
 void sub_wire_slice_from_pb(struct nyckel_slice *dst, const Nyckel__Slice *src)
@@ -139,16 +188,12 @@ void sub_wire_slice_from_pb(struct nyckel_slice *dst, const Nyckel__Slice *src)
     dst->n_dims = src->n_dims;
 
     struct nyckel_metric *ms = sub_xcalloc(src->n_metrics, sizeof *ms);
-    for (size_t i = 0; i < src->n_metrics; i++) {
-        const Nyckel__Metric *m = src->metrics[i];
-        ms[i].id = sub_xstrdup0(m ? m->id : NULL);
-        ms[i].label = m ? sub_xstrdup(m->label) : NULL;
-        ms[i].unit = m ? sub_xstrdup(m->unit) : NULL;
-        ms[i].is_null = !(m && m->has_value);
-        ms[i].value = ms[i].is_null ? 0.0 : m->value;
-    }
+    for (size_t i = 0; i < src->n_metrics; i++)
+        metric_from_pb(&ms[i], src->metrics[i]);
     dst->metrics = ms;
     dst->n_metrics = src->n_metrics;
+
+    comparison_from_pb(dst, src);
 }
 
 void nyckel_result_destroy(struct nyckel_result **r)

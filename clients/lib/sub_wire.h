@@ -25,6 +25,8 @@ char *sub_xstrdup0(const char *s);
  * Deep copy of a wire Slice into *dst (every string and array owned by
  * dst, free with sub_wire_slice_fini). Absent strings become "" except
  * label and unit, which stay NULL. dst->seq is src's seq (0 if absent).
+ * previous is copied as received and change_pct matched to it by id
+ * (n_previous entries each; a change not sent is null).
  */
 void sub_wire_slice_from_pb(struct nyckel_slice *dst, const Nyckel__Slice *src);
 

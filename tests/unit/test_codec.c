@@ -920,8 +920,8 @@ static void test_heartbeat_encode(void **state)
 static void test_result_encode(void **state)
 {
     const struct codec_slice slices[2] = {
-        {"0127", "eb", "2014", 0, NULL, 3, test_metrics, 5},
-        {"0127", "pl", "2014-T2", 2, test_dims, 1, test_metrics, 0},
+        {"0127", "eb", "2014", 0, NULL, 3, test_metrics, 5, 0, NULL, NULL},
+        {"0127", "pl", "2014-T2", 2, test_dims, 1, test_metrics, 0, 0, NULL, NULL},
     };
     Nyckel__QueryResult *m;
     uint8_t *buf;

@@ -1,7 +1,8 @@
 /*
  * test_lib_format.c — libnyckel's output formats (nyckel_sub.h): JSON
  * numbers and lines (DESIGN §8), CSV quoting, the Swedish table, slice
- * names and the metric fallback table. Table-driven; expected texts are
+ * names, the metric fallback table and year-on-year comparisons (also
+ * their wire conversion). Table-driven; expected texts are
  * written out by hand. Every JSON line is also parsed back with jansson,
  * and a negative control shows that this check rejects broken JSON.
  */
@@ -19,6 +20,8 @@
 #include <jansson.h>
 
 #include "nyckel_sub.h"
+/* libnyckel's private wire conversion, for test_wire_comparison */
+#include "../../clients/lib/sub_wire.h"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -404,6 +407,371 @@ static void test_csv_quote_only(void **state)
     cap_free(&c);
 }
 
+/* ------------------------------------------------------------ comparison */
+
+/* A compared slice (Query.compare_previous_year): previous in the order
+ * received, change_pct matched to it. */
+static const struct nyckel_metric cmp_metrics[] = {
+    {.id = "paid", .unit = "kr", .value = 853.3},
+    {.id = "households", .unit = "count", .value = 2057},
+    {.id = "avg_months", .unit = "months", .value = 13311.0 / 2057},
+    {.id = "temp_housing_share", .unit = "share", .is_null = 1},
+};
+static const struct nyckel_metric cmp_previous[] = {
+    {.id = "paid", .unit = "kr", .value = 760},
+    {.id = "households", .value = 1834}, /* no unit: the metric's count */
+    {.id = "avg_months", .unit = "months", .value = 0},
+    {.id = "temp_housing_share", .unit = "share", .is_null = 1},
+};
+static const struct nyckel_metric cmp_change[] = {
+    {.id = "paid", .value = 500.0 / 41}, /* kr, yet no two decimals */
+    {.id = "households", .value = -2.5},
+    {.id = "avg_months", .is_null = 1}, /* earlier value 0 */
+    {.id = "temp_housing_share", .is_null = 1},
+};
+
+static struct nyckel_slice cmp_slice(void)
+{
+    struct nyckel_slice s = {
+        .municipality = "0127",
+        .domain = "eb",
+        .period = "2014",
+        .n_metrics = 4,
+        .metrics = cmp_metrics,
+        .seq = 7,
+        .n_previous = 4,
+        .previous = cmp_previous,
+        .change_pct = cmp_change,
+    };
+    return s;
+}
+
+struct json_cmp_case {
+    const char *name;
+    size_t n_previous; /* of cmp_previous / cmp_change */
+    const char *want;
+};
+
+static void test_json_compared(void **state)
+{
+    (void)state;
+    /* clang-format off */
+    static const struct json_cmp_case cases[] = {
+        {"compared", 4,
+         "{\"municipality\":\"0127\",\"domain\":\"eb\",\"period\":\"2014\","
+         "\"slice\":{},\"seq\":12,\"as_of\":\"2015-06-01\",\"metrics\":{"
+         "\"paid\":853.30,\"households\":2057,"
+         "\"avg_months\":6.471074380165289,\"temp_housing_share\":null},"
+         "\"previous\":{\"paid\":760.00,\"households\":1834,\"avg_months\":0,"
+         "\"temp_housing_share\":null},"
+         "\"change_pct\":{\"paid\":12.195121951219512,\"households\":-2.5,"
+         "\"avg_months\":null,\"temp_housing_share\":null}}\n"},
+        {"first two compared", 2,
+         "{\"municipality\":\"0127\",\"domain\":\"eb\",\"period\":\"2014\","
+         "\"slice\":{},\"seq\":12,\"as_of\":\"2015-06-01\",\"metrics\":{"
+         "\"paid\":853.30,\"households\":2057,"
+         "\"avg_months\":6.471074380165289,\"temp_housing_share\":null},"
+         "\"previous\":{\"paid\":760.00,\"households\":1834},"
+         "\"change_pct\":{\"paid\":12.195121951219512,\"households\":-2.5}}\n"},
+        {"not compared: no keys", 0,
+         "{\"municipality\":\"0127\",\"domain\":\"eb\",\"period\":\"2014\","
+         "\"slice\":{},\"seq\":12,\"as_of\":\"2015-06-01\",\"metrics\":{"
+         "\"paid\":853.30,\"households\":2057,"
+         "\"avg_months\":6.471074380165289,\"temp_housing_share\":null}}\n"},
+    };
+    /* clang-format on */
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct nyckel_slice s = cmp_slice();
+        s.n_previous = cases[i].n_previous;
+        struct capture c;
+        cap_open(&c);
+        assert_int_equal(nyckel_format_json(c.f, &s, 12, "2015-06-01"), 0);
+        const char *got = cap_text(&c);
+        if (strcmp(got, cases[i].want) != 0)
+            fail_msg("case %s:\n got  %s want %s", cases[i].name, got,
+                     cases[i].want);
+        assert_valid_json_line(got);
+        cap_free(&c);
+    }
+
+    /* read back: the change is the double that was sent */
+    struct nyckel_slice s = cmp_slice();
+    struct capture c;
+    cap_open(&c);
+    assert_int_equal(nyckel_format_json(c.f, &s, 1, "x"), 0);
+    json_t *j = json_loads(cap_text(&c), 0, NULL);
+    json_t *chg = json_object_get(j, "change_pct");
+    assert_true(json_real_value(json_object_get(chg, "paid")) == 500.0 / 41);
+    assert_true(json_is_null(json_object_get(chg, "avg_months")));
+    json_decref(j);
+    cap_free(&c);
+}
+
+/* A repeated id in previous is written once, like in metrics. */
+static void test_json_compared_repeated(void **state)
+{
+    (void)state;
+    static const struct nyckel_metric ms[] = {
+        {.id = "care_days", .unit = "count", .value = 10}};
+    static const struct nyckel_metric prev[] = {
+        {.id = "care_days", .unit = "count", .value = 8},
+        {.id = "care_days", .unit = "count", .value = 99},
+    };
+    static const struct nyckel_metric chg[] = {
+        {.id = "care_days", .value = 25},
+        {.id = "care_days", .value = -90},
+    };
+    struct nyckel_slice s = {.municipality = "0127",
+                             .domain = "pl",
+                             .period = "2014-T2",
+                             .n_metrics = 1,
+                             .metrics = ms,
+                             .n_previous = 2,
+                             .previous = prev,
+                             .change_pct = chg};
+    struct capture c;
+    cap_open(&c);
+    assert_int_equal(nyckel_format_json(c.f, &s, 3, "2014-09-01"), 0);
+    assert_string_equal(
+        cap_text(&c),
+        "{\"municipality\":\"0127\",\"domain\":\"pl\",\"period\":\"2014-T2\","
+        "\"slice\":{},\"seq\":3,\"as_of\":\"2014-09-01\",\"metrics\":{"
+        "\"care_days\":10},\"previous\":{\"care_days\":8},"
+        "\"change_pct\":{\"care_days\":25}}\n");
+    cap_free(&c);
+}
+
+struct csv_cmp_case {
+    const char *name;
+    size_t n_slices; /* of the three below */
+    const char *want;
+};
+
+static void test_csv_compared(void **state)
+{
+    (void)state;
+    static const struct nyckel_metric ekb_ms[] = {
+        {.id = "paid", .unit = "kr", .value = 100},
+        {.id = "households", .unit = "count", .value = 3},
+    };
+    static const struct nyckel_metric ekb_prev[] = {
+        {.id = "households", .unit = "count", .value = 0},
+        {.id = "paid", .unit = "kr", .value = 80},
+    };
+    static const struct nyckel_metric ekb_chg[] = {
+        {.id = "households", .is_null = 1}, /* from 0 */
+        {.id = "paid", .value = 25},
+    };
+    struct nyckel_slice slices[3] = {cmp_slice(), cmp_slice(), cmp_slice()};
+    slices[1].dims = unit_ekb;
+    slices[1].n_dims = 1;
+    slices[1].n_metrics = 2;
+    slices[1].metrics = ekb_ms;
+    slices[1].n_previous = 2;
+    slices[1].previous = ekb_prev;
+    slices[1].change_pct = ekb_chg;
+    slices[2].dims = setting_regi; /* not compared: empty cells */
+    slices[2].n_dims = 2;
+    slices[2].n_previous = 0;
+
+    /* clang-format off */
+    static const struct csv_cmp_case cases[] = {
+        {"one compared slice", 1,
+         "municipality,domain,period,slice,seq,as_of,paid,households,"
+         "avg_months,temp_housing_share,prev_paid,change_pct_paid,"
+         "prev_households,change_pct_households,prev_avg_months,"
+         "change_pct_avg_months,prev_temp_housing_share,"
+         "change_pct_temp_housing_share\n"
+         "0127,eb,2014,total,5,2015-06-01,853.30,2057,6.471074380165289,,"
+         "760.00,12.195121951219512,1834,-2.5,0,,,\n"},
+        {"other order, null change, uncompared slice", 3,
+         "municipality,domain,period,slice,seq,as_of,paid,households,"
+         "avg_months,temp_housing_share,prev_paid,change_pct_paid,"
+         "prev_households,change_pct_households,prev_avg_months,"
+         "change_pct_avg_months,prev_temp_housing_share,"
+         "change_pct_temp_housing_share\n"
+         "0127,eb,2014,total,5,2015-06-01,853.30,2057,6.471074380165289,,"
+         "760.00,12.195121951219512,1834,-2.5,0,,,\n"
+         "0127,eb,2014,unit=ekb,5,2015-06-01,100.00,3,,,80.00,25,0,,,,,\n"
+         "0127,eb,2014,\"setting=institution,regi=extern\",5,2015-06-01,"
+         "853.30,2057,6.471074380165289,,,,,,,,,\n"},
+    };
+    /* clang-format on */
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct nyckel_result r = {.seq = 5,
+                                  .as_of = "2015-06-01",
+                                  .n_slices = cases[i].n_slices,
+                                  .slices = slices};
+        struct capture c;
+        cap_open(&c);
+        assert_int_equal(nyckel_format_csv(c.f, &r), 0);
+        const char *got = cap_text(&c);
+        if (strcmp(got, cases[i].want) != 0)
+            fail_msg("case %s:\ngot:\n%swant:\n%s", cases[i].name, got,
+                     cases[i].want);
+        cap_free(&c);
+    }
+
+    /* no slice compared: the header stays as it was */
+    struct nyckel_result r = {
+        .seq = 5, .as_of = "2015-06-01", .n_slices = 1, .slices = &slices[2]};
+    struct capture c;
+    cap_open(&c);
+    assert_int_equal(nyckel_format_csv(c.f, &r), 0);
+    assert_string_equal(cap_text(&c),
+                        "municipality,domain,period,slice,seq,as_of,paid,"
+                        "households,avg_months,temp_housing_share\n"
+                        "0127,eb,2014,\"setting=institution,regi=extern\",5,"
+                        "2015-06-01,853.30,2057,6.471074380165289,\n");
+    cap_free(&c);
+}
+
+static void test_table_compared(void **state)
+{
+    (void)state;
+    struct nyckel_slice slices[2] = {cmp_slice(), cmp_slice()};
+    slices[1].dims = unit_ekb;
+    slices[1].n_dims = 1;
+    slices[1].n_previous = 1; /* only paid compared */
+    struct nyckel_result r = {
+        .seq = 12, .as_of = "2015-06-01", .n_slices = 2, .slices = slices};
+    struct capture c;
+    cap_open(&c);
+    assert_int_equal(nyckel_format_table(c.f, &r, NYCKEL_FORMAT_SEQ_ROW), 0);
+    /* clang-format off */
+    static const char want[] =
+        "kommun 0127  period 2014  as_of 2015-06-01  seq 12\n"
+        "\n"
+        "eb                  ekonomiskt bistånd                  total       2013  förändring     unit=ekb       2013  förändring\n"
+        "paid                utbetalt bistånd, kr            853,30 kr  760,00 kr     +12,2 %    853,30 kr  760,00 kr     +12,2 %\n"
+        "households          biståndshushåll                     2 057      1 834      -2,5 %        2 057                       \n"
+        "avg_months          genomsnittlig biståndstid, mån   6,47 mån   0,00 mån           –     6,47 mån                       \n"
+        "temp_housing_share  andel till tillfälligt boende           –          –           –            –                       \n"
+        "seq                 senaste ändring                         7                                   7                       \n";
+    /* clang-format on */
+    const char *got = cap_text(&c);
+    if (strcmp(got, want) != 0)
+        fail_msg("got:\n%swant:\n%s", got, want);
+    cap_free(&c);
+
+    static const struct {
+        double value;
+        int is_null;
+        const char *want;
+    } changes[] = {
+        {500.0 / 41, 0, "+12,2 %"}, {-2.5, 0, "-2,5 %"},
+        {0.04, 0, "0,0 %"},         {-0.04, 0, "0,0 %"},
+        {1234.56, 0, "+1 234,6 %"}, {0, 1, "-"}, /* ASCII null */
+    };
+    for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++) {
+        struct nyckel_metric m = {.id = "x", .label = "x", .unit = "count"};
+        struct nyckel_metric chg = {.id = "x",
+                                    .value = changes[i].value,
+                                    .is_null = changes[i].is_null};
+        struct nyckel_slice s = {.domain = "eb",
+                                 .period = "2014-T2",
+                                 .n_metrics = 1,
+                                 .metrics = &m,
+                                 .n_previous = 1,
+                                 .previous = &m,
+                                 .change_pct = &chg};
+        struct nyckel_result one = {.n_slices = 1, .slices = &s};
+        cap_open(&c);
+        assert_int_equal(
+            nyckel_format_table(c.f, &one,
+                                NYCKEL_FORMAT_NO_HEADER | NYCKEL_FORMAT_ASCII),
+            0);
+        got = cap_text(&c);
+        /* the previous column is headed by the period a year earlier */
+        if (!strstr(got, "2013-T2  förändring\n"))
+            fail_msg("case %zu: no heading in:\n%s", i, got);
+        /* the change is the last column */
+        char tail[32];
+        snprintf(tail, sizeof tail, " %s\n", changes[i].want);
+        size_t got_len = strlen(got), tail_len = strlen(tail);
+        if (got_len < tail_len || strcmp(got + got_len - tail_len, tail) != 0)
+            fail_msg("case %zu: want '%s' last in:\n%s", i, changes[i].want,
+                     got);
+        cap_free(&c);
+    }
+}
+
+/* libnyckel's wire conversion: previous as received, change_pct matched
+ * to it by id whatever its order; one not sent, or sent without a value,
+ * is null; everything freed with the slice (ASan in `make check`). */
+static void test_wire_comparison(void **state)
+{
+    (void)state;
+    /* protobuf-c's strings are char *; the conversion only reads them */
+    Nyckel__Metric m = NYCKEL__METRIC__INIT;
+    m.id = (char *)"paid";
+    m.unit = (char *)"kr";
+    m.has_value = 1;
+    m.value = 853.3;
+    Nyckel__Metric p[3] = {NYCKEL__METRIC__INIT, NYCKEL__METRIC__INIT,
+                           NYCKEL__METRIC__INIT};
+    p[0].id = (char *)"paid";
+    p[0].unit = (char *)"kr";
+    p[0].has_value = 1;
+    p[0].value = 760;
+    p[1].id = (char *)"households";
+    p[1].has_value = 1;
+    p[1].value = 0;
+    p[2].id = (char *)"avg_months"; /* null */
+    Nyckel__Metric ch[3] = {NYCKEL__METRIC__INIT, NYCKEL__METRIC__INIT,
+                            NYCKEL__METRIC__INIT};
+    ch[0].id = (char *)"households"; /* sent without value: null */
+    ch[1].id = (char *)"paid";
+    ch[1].has_value = 1;
+    ch[1].value = 500.0 / 41;
+    ch[2].id = (char *)"no_previous"; /* no previous of that id: dropped */
+    ch[2].has_value = 1;
+    ch[2].value = 1;
+    Nyckel__Metric *mp[] = {&m};
+    Nyckel__Metric *pp[] = {&p[0], &p[1], &p[2]};
+    Nyckel__Metric *cp[] = {&ch[0], &ch[1], &ch[2]};
+    Nyckel__Slice src = NYCKEL__SLICE__INIT;
+    src.municipality = (char *)"0127";
+    src.domain = (char *)"eb";
+    src.period = (char *)"2014";
+    src.n_metrics = 1;
+    src.metrics = mp;
+    src.n_previous = 3;
+    src.previous = pp;
+    src.n_change_pct = 3;
+    src.change_pct = cp;
+
+    struct nyckel_slice s;
+    sub_wire_slice_from_pb(&s, &src);
+    assert_int_equal(s.n_previous, 3);
+    assert_string_equal(s.previous[0].id, "paid");
+    assert_string_equal(s.previous[0].unit, "kr");
+    assert_true(s.previous[0].value == 760);
+    assert_string_equal(s.previous[1].id, "households");
+    assert_null(s.previous[1].unit);
+    assert_false(s.previous[1].is_null);
+    assert_true(s.previous[2].is_null);
+    assert_string_equal(s.change_pct[0].id, "paid");
+    assert_false(s.change_pct[0].is_null);
+    assert_true(s.change_pct[0].value == 500.0 / 41);
+    assert_string_equal(s.change_pct[1].id, "households");
+    assert_true(s.change_pct[1].is_null);
+    assert_string_equal(s.change_pct[2].id, "avg_months");
+    assert_true(s.change_pct[2].is_null);
+    sub_wire_slice_fini(&s);
+    assert_int_equal(s.n_previous, 0);
+    assert_null(s.previous);
+
+    /* no comparison sent: none held */
+    src.n_previous = 0;
+    src.n_change_pct = 0;
+    sub_wire_slice_from_pb(&s, &src);
+    assert_int_equal(s.n_previous, 0);
+    assert_null(s.previous);
+    assert_null(s.change_pct);
+    sub_wire_slice_fini(&s);
+}
+
 /* ------------------------------------------------------------ table */
 
 static void test_table(void **state)
@@ -565,6 +933,11 @@ int main(void)
         cmocka_unit_test(test_json_result),
         cmocka_unit_test(test_csv),
         cmocka_unit_test(test_csv_quote_only),
+        cmocka_unit_test(test_json_compared),
+        cmocka_unit_test(test_json_compared_repeated),
+        cmocka_unit_test(test_csv_compared),
+        cmocka_unit_test(test_table_compared),
+        cmocka_unit_test(test_wire_comparison),
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_table_domains),
         cmocka_unit_test(test_table_values),
