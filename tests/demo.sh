@@ -81,6 +81,9 @@ rm -f build/demo-live-part.*
 echo
 echo "== eb totals $YEAR after the live phase"
 "$BUILD/nyckel-query" --municipality 0127 --domain eb --period "$YEAR"
+echo
+echo "== budget against outcome $YEAR per unit, the whole year in (domain ec)"
+"$BUILD/nyckel-query" --municipality 0127 --domain ec --period "$YEAR" --rollup unit
 
 echo
 if [ -n "$KEEP" ]; then
