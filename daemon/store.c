@@ -107,6 +107,20 @@ static int store_check_schema(struct store *s)
     return store_rc(mdb_txn_commit(txn));
 }
 
+/* Test-only: NYCKEL_TEST_NOSYNC=1 opens the environment with
+ * MDB_NOSYNC, so that the power-loss tests can show that they catch a
+ * store that acknowledges what is not durable. Never for production. */
+static unsigned store_test_flags(void)
+{
+    const char *v = getenv("NYCKEL_TEST_NOSYNC");
+    if (v && strcmp(v, "1") == 0) {
+        log_warn("store: NYCKEL_TEST_NOSYNC=1: commits are NOT durable "
+                 "(test only)");
+        return MDB_NOSYNC;
+    }
+    return 0;
+}
+
 int store_open(const char *dir, uint64_t max_bytes, struct store **out)
 {
     struct store *s = xcalloc(1, sizeof(*s));
@@ -123,7 +137,8 @@ int store_open(const char *dir, uint64_t max_bytes, struct store **out)
     if ((rc = mdb_env_create(&s->env)) ||
         (rc = mdb_env_set_maxdbs(s->env, CELLMAP_DB_COUNT + 1)) ||
         (rc = mdb_env_set_mapsize(s->env, s->map_bytes)) ||
-        (rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600))) {
+        (rc = mdb_env_open(s->env, dir, MDB_NOTLS | store_test_flags(),
+                           0600))) {
         rc = store_rc(rc);
         goto fail;
     }
