@@ -50,13 +50,8 @@ enum {
     CONFIG_OPT_AS_OF,
     CONFIG_OPT_LOG_LEVEL,
     CONFIG_OPT_MAX_DB_SIZE,
-    /*
-     * LATER --rebuild / --verify: not implemented yet. To add them:
-     * CONFIG_MODE_REBUILD / CONFIG_MODE_VERIFY in enum config_mode
-     * (config.h), CONFIG_OPT_REBUILD / CONFIG_OPT_VERIFY here, their
-     * rows in config_options[], a case each in config_parse that sets
-     * the mode, and their lines in the "Maintenance" place of the help.
-     */
+    CONFIG_OPT_REBUILD,
+    CONFIG_OPT_VERIFY,
 };
 
 /* "+": stop at the first non-option, never permute argv. ":": report a
@@ -73,8 +68,8 @@ static const struct option config_options[] = {
     {"max-db-size", required_argument, NULL, CONFIG_OPT_MAX_DB_SIZE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
-    /* LATER: {"rebuild", no_argument, NULL, CONFIG_OPT_REBUILD}, */
-    /* LATER: {"verify", no_argument, NULL, CONFIG_OPT_VERIFY}, */
+    {"rebuild", no_argument, NULL, CONFIG_OPT_REBUILD},
+    {"verify", no_argument, NULL, CONFIG_OPT_VERIFY},
     {NULL, 0, NULL, 0},
 };
 
@@ -106,7 +101,14 @@ static const char config_help_usage[] =
     "                          1024^3 or 1024^4; at least 1M (default 64G)\n"
     "  -h, --help              print this help and exit\n"
     "  -V, --version           print the version and exit\n"
-    /* LATER: a "Maintenance:" block for --rebuild and --verify. */
+    "\n"
+    "Maintenance (run them with the daemon stopped; they exit when done):\n"
+    "      --rebuild           recompute every aggregate from the stored\n"
+    "                          entities alone and replace the stored ones\n"
+    "                          in one transaction; exit 0 when done\n"
+    "      --verify            recompute every aggregate in memory and\n"
+    "                          compare with the stored ones; print each\n"
+    "                          difference, exit 1 if there is one\n"
     "\n"
     "EP is a ZeroMQ endpoint, transport://address, such as\n"
     "tcp://127.0.0.1:7710 or ipc:///run/nyckel/query; the defaults listen\n"
@@ -139,10 +141,13 @@ static const char config_help_exit[] =
     "\n"
     "Signals:\n"
     "  SIGTERM, SIGINT  finish the batch in hand, close the store, exit 0\n"
+    "  SIGUSR1          with --as-of: move the fixed date on by one day,\n"
+    "                   as midnight would (for tests and replays)\n"
     "\n"
     "Exit status:\n"
     "  0  success, also after SIGTERM or SIGINT\n"
-    "  1  runtime failure (store, sockets, ...)\n"
+    "  1  runtime failure (store, sockets, ...), or --verify found a\n"
+    "     difference\n"
     "  2  bad usage: unknown option, stray argument or bad value\n";
 
 /* Values from argv that the environment may supply instead. Borrowed
@@ -444,7 +449,12 @@ int config_parse(int argc, char **argv, struct config *cfg)
             if (config_parse_size(optarg, &c.max_db_bytes) != 0)
                 return -1;
             break;
-        /* LATER: case CONFIG_OPT_REBUILD / CONFIG_OPT_VERIFY: set mode. */
+        case CONFIG_OPT_REBUILD:
+            c.mode = CONFIG_MODE_REBUILD;
+            break;
+        case CONFIG_OPT_VERIFY:
+            c.mode = CONFIG_MODE_VERIFY;
+            break;
         case 'h':
             /* Help wins over whatever follows: the user asked for it. */
             fputs(config_help_usage, stdout);

@@ -20,6 +20,8 @@ enum config_mode {
     CONFIG_MODE_RUN,     /* serve */
     CONFIG_MODE_HELP,    /* --help printed, exit 0 */
     CONFIG_MODE_VERSION, /* --version printed, exit 0 */
+    CONFIG_MODE_REBUILD, /* recompute the aggregates, exit */
+    CONFIG_MODE_VERIFY,  /* compare recomputed with stored, exit */
 };
 
 struct config {

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define STORE_MAP_INITIAL (256ULL << 20)
+#define STORE_MAP_INITIAL (16ULL << 20) /* grows by doubling */
 #define STORE_MAP_MIN (1ULL << 20)
 
 static const char *const store_db_names[CELLMAP_DB_COUNT] = {
@@ -327,6 +327,11 @@ static int store_flush_one(void *ctx, enum cellmap_db db, const char *key,
 int store_flush(struct store_txn *t, struct cellmap *cm)
 {
     return cellmap_each_dirty(cm, CELLMAP_DB_COUNT, store_flush_one, t);
+}
+
+int store_clear(struct store_txn *t, enum cellmap_db db)
+{
+    return store_rc(mdb_drop(t->txn, t->s->dbi[db], 0));
 }
 
 int store_grow(struct store *s)

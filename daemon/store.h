@@ -48,6 +48,9 @@ int store_meta_get(struct store_txn *t, const char *name, uint64_t *v,
                    bool *found);
 int store_meta_put(struct store_txn *t, const char *name, uint64_t v);
 
+/* Delete every record of db (in a write transaction). */
+int store_clear(struct store_txn *t, enum cellmap_db db);
+
 /* Write every dirty record of cm, in key order; a cell whose counters
  * are all zero is deleted instead. */
 int store_flush(struct store_txn *t, struct cellmap *cm);
