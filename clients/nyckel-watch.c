@@ -5,7 +5,8 @@
  * On a terminal: a table redrawn in place at most ~5 times a second.
  * Otherwise (or --format json): one JSON line per applied update, in
  * nyckel-query's per-slice format with the update's seq and as_of, and
- * {"event":"snapshot","seq":N} for each snapshot taken. Gaps, silence
+ * {"event":"snapshot","seq":N} followed by the slices it holds for each
+ * snapshot taken. Gaps, silence
  * and unanswered snapshots are reported on stderr (on the status line
  * of the terminal table).
  *
@@ -56,6 +57,7 @@ struct watch {
     time_t last_change; /* wall clock of the last snapshot/update, 0 none */
     const char *state;  /* "connecting", "live", ... for the status line */
     char notice[STATUS_MAX + 16]; /* "HH:MM:SS " + last gap/silence/... */
+    struct nyckel_sub *sub;       /* set once created; for its view */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -256,6 +258,13 @@ static void on_event(const struct nyckel_sub_event *ev, void *arg)
         if (w->json) {
             printf("{\"event\":\"snapshot\",\"seq\":%llu}\n",
                    (unsigned long long)ev->seq);
+            /* then the state it holds, so that a reader of the lines
+             * always has every slice's current values */
+            const struct nyckel_result *view =
+                w->sub ? nyckel_sub_view(w->sub) : NULL;
+            int rc = view ? nyckel_format_json_result(stdout, view) : 0;
+            if (rc && !w->out_rc)
+                w->out_rc = rc;
             note_output(w);
         }
         w->dirty = 1;
@@ -393,6 +402,7 @@ static int run(const struct opts *o)
     sigaction(SIGTERM, &sa, NULL);
 
     int rc = nyckel_sub_new(&o->cfg, on_event, &w, &sub);
+    w.sub = sub;
     if (rc) {
         fprintf(stderr, PROG ": %s\n", nyckel_sub_strerror(rc));
         return EXIT_FAILURE;

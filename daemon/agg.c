@@ -9,9 +9,11 @@
 #include "agg_pl.h"
 #include "entity.h"
 #include "period.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const struct agg_domain *const agg_domains[] = {
@@ -24,6 +26,55 @@ const struct agg_domain *agg_domain_find(const char *name)
         if (strcmp(agg_domains[i]->name, name) == 0)
             return agg_domains[i];
     return NULL;
+}
+
+void agg_acc_init(struct agg_acc *a)
+{
+    a->cap = 256;
+    a->n = 0;
+    a->slots = xcalloc(a->cap, sizeof(*a->slots));
+}
+
+void agg_acc_free(struct agg_acc *a)
+{
+    free(a->slots);
+    *a = (struct agg_acc){0};
+}
+
+static size_t agg_acc_slot(const struct agg_acc *a, const struct period *p,
+                           int raw)
+{
+    uint64_t h = ((uint64_t)(uint32_t)p->first_month * 31 +
+                  (uint32_t)p->last_month) * 31 + (uint64_t)p->kind;
+    h = (h * 31 + (uint64_t)raw) * 0x9E3779B97F4A7C15ULL;
+    size_t i = (size_t)(h >> 32) & (a->cap - 1);
+    while (a->slots[i].used &&
+           !(a->slots[i].raw == raw && a->slots[i].period.kind == p->kind &&
+             a->slots[i].period.first_month == p->first_month &&
+             a->slots[i].period.last_month == p->last_month))
+        i = (i + 1) & (a->cap - 1);
+    return i;
+}
+
+int64_t *agg_acc_at(struct agg_acc *a, const struct period *p, int raw)
+{
+    if ((a->n + 1) * 2 > a->cap) {
+        struct agg_acc old = *a;
+        a->cap *= 2;
+        a->slots = xcalloc(a->cap, sizeof(*a->slots));
+        for (size_t i = 0; i < old.cap; i++)
+            if (old.slots[i].used)
+                a->slots[agg_acc_slot(a, &old.slots[i].period,
+                                      old.slots[i].raw)] = old.slots[i];
+        free(old.slots);
+    }
+    size_t i = agg_acc_slot(a, p, raw);
+    if (!a->slots[i].used) {
+        a->slots[i] = (struct agg_acc_entry){.period = *p, .raw = raw,
+                                             .used = true};
+        a->n++;
+    }
+    return a->slots[i].d;
 }
 
 void agg_metric_set(struct metric *out, size_t *n, const char *id,

@@ -57,6 +57,29 @@ struct agg_domain {
                     agg_emit_fn emit, void *ctx);
 };
 
+/*
+ * An accumulator of counter deltas per (period, raw slice), so that an
+ * event touching many months (a placement of years) adds to each cell
+ * once instead of once per month: O(periods) cell updates, not
+ * O(months × 29).
+ */
+struct agg_acc_entry {
+    struct period period;
+    int raw;                        /* the domain's raw slice index */
+    bool used;
+    int64_t d[CELL_COUNTERS_MAX];
+};
+
+struct agg_acc {
+    struct agg_acc_entry *slots;    /* open addressing, power of two */
+    size_t cap, n;
+};
+
+void agg_acc_init(struct agg_acc *a);
+void agg_acc_free(struct agg_acc *a);
+/* The deltas of (period, raw), zero at first. Valid until the next call. */
+int64_t *agg_acc_at(struct agg_acc *a, const struct period *p, int raw);
+
 /* All domains, NULL-terminated. */
 extern const struct agg_domain *const agg_domains[];
 

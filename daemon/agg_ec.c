@@ -18,44 +18,65 @@
 
 enum { EC_OUTCOME, EC_BUDGET, EC_COUNTERS };
 
-/* Add d to the total and the unit slice of every period containing m. */
+/* Add value to counter of the total and the unit slice of period p. */
+static int ec_add(struct cellmap *cm, const struct event *e,
+                  const struct period *p, const int64_t *d)
+{
+    char key[CELL_KEY_MAX], unit[CELL_SLICE_MAX];
+    int rc;
+    snprintf(unit, sizeof(unit), "unit=%s", e->unit);
+    if ((rc = cell_key(key, e->municipality, "ec", p, CELL_TOTAL)) ||
+        (rc = cell_add(cm, key, d, EC_COUNTERS)) ||
+        (rc = cell_key(key, e->municipality, "ec", p, unit)) ||
+        (rc = cell_add(cm, key, d, EC_COUNTERS)))
+        return rc;
+    return 0;
+}
+
+/* Add value to counter in every period containing month m. */
 static int ec_add_month(struct cellmap *cm, const struct event *e, int32_t m,
                         int counter, int64_t value)
 {
     struct period pers[PERIOD_CONTAINING_MAX];
     size_t n = period_containing(m, pers, PERIOD_CONTAINING_MAX);
-    char key[CELL_KEY_MAX], unit[CELL_SLICE_MAX];
     int64_t d[EC_COUNTERS] = {0};
     d[counter] = value;
-    snprintf(unit, sizeof(unit), "unit=%s", e->unit);
     for (size_t i = 0; i < n; i++) {
-        int rc;
-        if ((rc = cell_key(key, e->municipality, "ec", &pers[i], CELL_TOTAL)) ||
-            (rc = cell_add(cm, key, d, EC_COUNTERS)) ||
-            (rc = cell_key(key, e->municipality, "ec", &pers[i], unit)) ||
-            (rc = cell_add(cm, key, d, EC_COUNTERS)))
+        int rc = ec_add(cm, e, &pers[i], d);
+        if (rc)
             return rc;
     }
     return 0;
 }
 
-/* The cost of placement e's care days in [lo, hi), month by month. */
+/* The cost of placement e's care days in [lo, hi), summed per period
+ * first (agg_acc) so that each cell is touched once. */
 static int ec_accrue(struct cellmap *cm, const struct event *e, int32_t lo,
                      int32_t hi, int sign)
 {
     const struct placement *p = &e->u.placement;
     int32_t s = lo > p->start ? lo : p->start;
     int32_t t = p->end >= 0 && p->end < hi ? p->end : hi;
+    struct agg_acc acc;
+    int rc = 0;
+    if (s >= t)
+        return 0;
+    agg_acc_init(&acc);
     for (int32_t m = period_month_of_day(s); s < t; m++) {
         int32_t next = period_month_first_day(m + 1);
         int32_t b = t < next ? t : next;
-        int rc = ec_add_month(cm, e, m, EC_OUTCOME,
-                              sign * (int64_t)(b - s) * p->daily_cost_ore);
-        if (rc)
-            return rc;
+        struct period pers[PERIOD_CONTAINING_MAX];
+        size_t n = period_containing(m, pers, PERIOD_CONTAINING_MAX);
+        for (size_t i = 0; i < n; i++)
+            agg_acc_at(&acc, &pers[i], 0)[EC_OUTCOME] +=
+                sign * (int64_t)(b - s) * p->daily_cost_ore;
         s = b;
     }
-    return 0;
+    for (size_t i = 0; i < acc.cap && rc == 0; i++)
+        if (acc.slots[i].used)
+            rc = ec_add(cm, e, &acc.slots[i].period, acc.slots[i].d);
+    agg_acc_free(&acc);
+    return rc;
 }
 
 static int ec_apply(struct cellmap *cm, const struct event *e, int sign,

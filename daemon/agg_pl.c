@@ -205,47 +205,59 @@ static int pl_accrue(struct cellmap *cm, const struct event *e, int32_t lo,
     const struct placement *p = &e->u.placement;
     int32_t s = lo > p->start ? lo : p->start;
     int32_t t = p->end >= 0 && p->end < hi ? p->end : hi;
-    char key[CELL_KEY_MAX], raw[PL_SLICES_PER_RAW][CELL_SLICE_MAX];
-    int rc;
+    char raw[PL_SLICES_PER_RAW][CELL_SLICE_MAX];
+    char member_keys[PL_RAW_COUNT][CELL_KEY_MAX];
+    struct agg_acc acc;
+    int rc = 0;
 
-    for (int32_t m = period_month_of_day(s); s < t; m++) {
+    if (s >= t)
+        return 0;
+    for (enum pl_raw r = 0; r < PL_RAW_COUNT; r++) {
+        pl_slices(e, r, 0, raw);
+        if (snprintf(member_keys[r], CELL_KEY_MAX, "%s/pl/%s/%s",
+                     e->municipality, raw[0], p->person) >= CELL_KEY_MAX)
+            return -ENAMETOOLONG;
+    }
+    agg_acc_init(&acc);
+    for (int32_t m = period_month_of_day(s); s < t && rc == 0; m++) {
         int32_t next = period_month_first_day(m + 1);
         int32_t b = t < next ? t : next;
         int64_t days = sign * (int64_t)(b - s);
         bool covers_last = b == next;
         struct period pers[PERIOD_CONTAINING_MAX];
         size_t n = period_containing(m, pers, PERIOD_CONTAINING_MAX);
-        for (enum pl_raw r = 0; r < PL_RAW_COUNT; r++) {
-            pl_slices(e, r, 0, raw);
-            if (snprintf(key, sizeof(key), "%s/pl/%s/%s", e->municipality,
-                         raw[0], p->person) >= (int)sizeof(key))
-                return -ENAMETOOLONG;
+        for (enum pl_raw r = 0; r < PL_RAW_COUNT && rc == 0; r++) {
             member_window before, after;
-            if ((rc = member_move(cm, key, m, days, &before, &after)))
-                return rc;
+            if ((rc = member_move(cm, member_keys[r], m, days, &before,
+                                  &after)))
+                break;
             for (size_t i = 0; i < n; i++) {
-                int64_t d[PL_COUNTERS] = {0};
-                int64_t unused_months, unused_lt;
-                d[PL_CARE_DAYS] = days;
-                d[PL_COST] = days * p->daily_cost_ore;
+                int64_t *d = agg_acc_at(&acc, &pers[i], (int)r);
+                int64_t persons = 0, unused_months, unused_lt;
+                d[PL_CARE_DAYS] += days;
+                d[PL_COST] += days * p->daily_cost_ore;
                 if (p->regi == REGI_EXTERN)
-                    d[PL_COST_EXT] = d[PL_COST];
+                    d[PL_COST_EXT] += days * p->daily_cost_ore;
                 if (covers_last && pers[i].last_month == m)
-                    d[PL_ACTIVE_LAST] = sign;
-                if (before != after)
+                    d[PL_ACTIVE_LAST] += sign;
+                if (before != after) {
                     member_period_delta(&pers[i], m, before, after, 0,
-                                        &d[PL_PERSONS], &unused_months,
+                                        &persons, &unused_months,
                                         &unused_lt);
-                if ((rc = pl_add(cm, e, r, &pers[i], d)))
-                    return rc;
+                    d[PL_PERSONS] += persons;
+                }
             }
-            if (covers_last && r == PL_RAW_PERSON &&
-                (rc = pl_last_aux(cm, e, m, sign)))
-                return rc;
+            if (covers_last && r == PL_RAW_PERSON)
+                rc = pl_last_aux(cm, e, m, sign);
         }
         s = b;
     }
-    return 0;
+    for (size_t i = 0; i < acc.cap && rc == 0; i++)
+        if (acc.slots[i].used)
+            rc = pl_add(cm, e, (enum pl_raw)acc.slots[i].raw,
+                        &acc.slots[i].period, acc.slots[i].d);
+    agg_acc_free(&acc);
+    return rc;
 }
 
 static int pl_apply(struct cellmap *cm, const struct event *e, int sign,

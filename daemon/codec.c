@@ -4,28 +4,53 @@
  * stored events and queries into the plain structs of event.h and
  * codec.h, and encoding of acks, updates, heartbeats and query results.
  *
- * Why the care before unpacking: protobuf-c allocates a struct for every
- * submessage and a copy of every string and unknown field, so a hostile
- * 1 MiB frame can ask for tens of megabytes. Hence, in order:
+ * Strict decoding. A frame is accepted only in its canonical encoding,
+ * the one protobuf-c's pack writes (nyckel's clients pack with it; any
+ * other sender must write the same bytes): it leaves no room for two
+ * encodings of one batch to be read two ways, for fields the daemon
+ * silently drops, or for allocation out of proportion to the frame.
+ * protobuf-c allocates a struct for every submessage and a copy of every
+ * string and unknown field, so a lax 1 MiB frame can ask for tens of
+ * megabytes. Hence, in order, each refusal with a why text:
  *   1. the frame length against its cap (CODEC_EOVERSIZED);
- *   2. for a batch, a walk over the top-level fields only, which reads
- *      protocol and batch id and counts the events without allocating
- *      (CODEC_EMALFORMED, CODEC_EPROTOCOL, CODEC_ETOOMANY);
- *   3. protobuf-c's unpack with an allocator that grants at most
- *      UNPACK_BUDGET(len) bytes (CODEC_EOVERSIZED when exceeded,
- *      CODEC_EMALFORMED for anything protobuf-c refuses).
+ *   2. a walk over the top-level fields (scan_top) that checks only the
+ *      wire format, and reads protocol and batch id and counts the
+ *      events (CODEC_EMALFORMED, then CODEC_EPROTOCOL, CODEC_ETOOMANY):
+ *      a frame of another protocol version is refused as such;
+ *   3. a walk of the whole frame against the schema's descriptors
+ *      (walk_message), allocating nothing: no unknown field at any depth,
+ *      no field number 0, every field in field-number order and each
+ *      non-repeated one at most once, at most one member of a oneof, the
+ *      declared wire type (so no packed encoding of monthly_ore), every
+ *      varint (keys, lengths, values) at most 10 bytes with a tenth byte
+ *      of 0 or 1 and minimal, i.e. not ending in a padding 0x00 byte
+ *      (protobuf-c never writes one; a padded varint is "overlong"),
+ *      values that fit their type (bool 0 or 1, uint32 below 2^32),
+ *      strings at most CODEC_STRING_MAX bytes without NUL, repeated
+ *      fields at most repeated_max() elements (CODEC_EMALFORMED). The
+ *      schema has no recursive message (test_codec checks), and the walk
+ *      follows at most CODEC_DEPTH_MAX levels anyway;
+ *   4. protobuf-c's unpack with an allocator that grants at most
+ *      UNPACK_BUDGET(len) bytes, a backstop: after the walk a frame needs
+ *      far less (CODEC_EOVERSIZED when exceeded, CODEC_EMALFORMED for
+ *      anything protobuf-c refuses);
+ *   5. the unpacked message packed again, compared byte for byte with
+ *      the input without allocating (walk_canonical): whatever the walk
+ *      let through that protobuf-c reads lossily is refused here
+ *      (CODEC_EMALFORMED, "not the canonical encoding").
+ * Identifiers and other strings get their precise limits from validate
+ * (EVENT_ID_MAX, EVENT_CODE_MAX, dates, enumerations), per event with a
+ * reason; CODEC_STRING_MAX is the ceiling for a whole frame above those.
  *
  * Canonical stored bytes: every event of a batch is re-encoded on its
- * own (raw[i]) from the unpacked message, so what is stored does not
- * depend on how the exporter encoded it. Unknown fields are dropped,
- * "deleted: false" is the same as absent, and a tombstone keeps only
- * its common fields and an empty body of its kind: its body is never
- * used, and it would otherwise be stored unbounded (validation does not
- * look at a tombstone's body beyond the personnummer scan). A non-deleted
- * event that passes validation is always far below
- * CODEC_EVENT_MAX_BYTES, since all its strings are bounded. A string
- * with an embedded NUL reaches C (and validation) cut at the NUL, and is
- * re-encoded cut the same way: what is stored is what was validated.
+ * own (raw[i]) from the unpacked message. "deleted: false" is stored as
+ * absent, and a tombstone keeps only its common fields and an empty body
+ * of its kind: its body is never used, and would otherwise be stored for
+ * nothing (validation does not look at a tombstone's body beyond the
+ * personnummer scan). A non-deleted event that passes validation is
+ * always far below CODEC_EVENT_MAX_BYTES, since all its strings are
+ * bounded. Stored events are decoded as strictly as frames (they are
+ * protobuf-c's output, so canonical), which makes corruption visible.
  *
  * Allocation: the unpack allocator and the decoders' arrays abort on
  * OOM (xalloc.h), since a failed unpack cannot tell OOM from bad input;
@@ -37,7 +62,10 @@
 #include "xalloc.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +74,7 @@
  * 1000), floods of tiny unknown fields far more. */
 #define UNPACK_BUDGET(len) ((len)*8 + 4 * 1024 * 1024)
 #define ALLOC_OVERHEAD 16 /* malloc bookkeeping, counted per block */
+#define CODEC_DEPTH_MAX 4 /* submessage nesting the walk follows */
 
 /* ------------------------------------------------------ allocators */
 
@@ -81,17 +110,28 @@ static void libc_free(void *data, void *p)
 /* Frees what budget_alloc gave (plain malloc blocks). */
 static ProtobufCAllocator libc_allocator = {libc_alloc, libc_free, NULL};
 
-/* ---------------------------------------------------- batch pre-scan */
+/* ---------------------------------------------------------- varints */
 
-struct batch_scan {
-    bool has_protocol, has_batch_id;
-    uint64_t protocol, batch_id;
-    size_t n_events; /* occurrences of field 3 */
+enum varint_rc {
+    VARINT_OK,
+    VARINT_CUT,    /* the frame ends inside it */
+    VARINT_LONG,   /* more than 10 bytes, or bits beyond the 64th */
+    VARINT_PADDED, /* a last byte of 0 after others: not minimal */
 };
 
-/* A base-128 varint at p[*pos..len) into *v; false if cut or longer than
- * ten bytes. */
-static bool scan_varint(const uint8_t *p, size_t len, size_t *pos, uint64_t *v)
+static const char *const varint_text[] = {
+    [VARINT_OK] = "ok",
+    [VARINT_CUT] = "varint cut by the end",
+    [VARINT_LONG] = "varint over 64 bits",
+    [VARINT_PADDED] = "varint not minimal",
+};
+
+/* A base-128 varint at p[*pos..len) into *v, *pos advanced past it. Only
+ * the minimal encoding of a 64-bit value is accepted: a tenth byte may
+ * be 0 or 1 and ends the varint; a last byte 0x00 after others only pads.
+ * protobuf-c writes every varint that way, so canonical frames pass. */
+static enum varint_rc varint_read(const uint8_t *p, size_t len, size_t *pos,
+                                  uint64_t *v)
 {
     uint64_t r = 0;
 
@@ -99,39 +139,341 @@ static bool scan_varint(const uint8_t *p, size_t len, size_t *pos, uint64_t *v)
         uint8_t c;
 
         if (*pos >= len)
-            return false;
+            return VARINT_CUT;
         c = p[(*pos)++];
+        if (i == 9 && c > 1)
+            return VARINT_LONG;
         r |= (uint64_t)(c & 0x7f) << (7 * i);
         if (!(c & 0x80)) {
+            if (c == 0 && i > 0)
+                return VARINT_PADDED;
             *v = r;
-            return true;
+            return VARINT_OK;
         }
     }
+    return VARINT_LONG; /* not reached: the tenth byte ends or fails */
+}
+
+/* ---------------------------------------------------------- refusals */
+
+/* Where a refusal happened: the message path from the root and the
+ * frame it is in. Borrowed pointers live as long as the walk. */
+struct walk {
+    const uint8_t *p; /* the whole frame */
+    const char *root; /* "IngestBatch", "Query", "Event" */
+    unsigned depth;   /* entries in path */
+    struct {
+        const char *name; /* field name */
+        size_t index;     /* element of a repeated field */
+        bool repeated;
+    } path[CODEC_DEPTH_MAX];
+    char *why; /* CODEC_WHY_MAX bytes, written on refusal */
+};
+
+/* Write "<root>.<path>[.<field>]: <what> at byte <at>" into w->why and
+ * return false, for `return walk_fail(...)`. field may be NULL. */
+__attribute__((format(printf, 4, 5))) static bool
+walk_fail(struct walk *w, size_t at, const char *field, const char *fmt, ...)
+{
+    char *o = w->why;
+    size_t room = CODEC_WHY_MAX, n;
+    va_list ap;
+
+#define WHY_ADD(...)                                                           \
+    do {                                                                       \
+        int k_ = snprintf(o, room, __VA_ARGS__);                               \
+        n = k_ < 0 ? 0 : (size_t)k_ < room ? (size_t)k_ : room - 1;            \
+        o += n;                                                                \
+        room -= n;                                                             \
+    } while (0)
+    WHY_ADD("%s", w->root);
+    for (unsigned i = 0; i < w->depth; i++) {
+        if (w->path[i].repeated)
+            WHY_ADD(".%s[%zu]", w->path[i].name, w->path[i].index);
+        else
+            WHY_ADD(".%s", w->path[i].name);
+    }
+    if (field)
+        WHY_ADD(".%s", field);
+    WHY_ADD(": ");
+    va_start(ap, fmt);
+    {
+        int k = vsnprintf(o, room, fmt, ap);
+        n = k < 0 ? 0 : (size_t)k < room ? (size_t)k : room - 1;
+        o += n;
+        room -= n;
+    }
+    va_end(ap);
+    WHY_ADD(" at byte %zu", at);
+#undef WHY_ADD
     return false;
 }
 
-/* Walk the top-level fields of an IngestBatch without allocating: well
- * formed at this level, protocol and batch id (last one wins, as in
- * protobuf), and how many events. Nested messages are protobuf-c's.
- * On failure, *s holds what was read before the fault. */
-static bool scan_batch(const uint8_t *p, size_t len, struct batch_scan *s)
+/* ------------------------------------------------------ strict walk */
+
+/* The wire type protobuf-c writes for a field of this type (no field we
+ * decode is packed; the schema test checks). */
+static unsigned wire_type_of(ProtobufCType t)
 {
+    switch (t) {
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_FIXED64:
+    case PROTOBUF_C_TYPE_DOUBLE:
+        return 1;
+    case PROTOBUF_C_TYPE_STRING:
+    case PROTOBUF_C_TYPE_BYTES:
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return 2;
+    case PROTOBUF_C_TYPE_SFIXED32:
+    case PROTOBUF_C_TYPE_FIXED32:
+    case PROTOBUF_C_TYPE_FLOAT:
+        return 5;
+    default: /* the varint types */
+        return 0;
+    }
+}
+
+/* Elements a repeated field of message d may have. */
+static size_t repeated_max(const ProtobufCMessageDescriptor *d)
+{
+    if (d == &nyckel__ingest_batch__descriptor)
+        return CODEC_BATCH_MAX_EVENTS; /* events */
+    if (d == &nyckel__query__descriptor)
+        return CODEC_QUERY_MAX_LIST; /* domains, filters */
+    return CODEC_REPEATED_MAX;       /* Budget.monthly_ore */
+}
+
+/* NULL when the field's type holds varint value v without protobuf-c
+ * truncating or normalising it (which re-encoding would reveal), else
+ * what is wrong. The value itself is never shown: a number can be a
+ * personnummer. */
+static const char *varint_misfit(ProtobufCType t, uint64_t v)
+{
+    switch (t) {
+    case PROTOBUF_C_TYPE_BOOL:
+        return v <= 1 ? NULL : "value not 0 or 1";
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_SINT32:
+        return v <= UINT32_MAX ? NULL : "value over 32 bits";
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_ENUM: /* sign-extended to 64 bits when < 0 */
+        return v <= INT32_MAX || v >= (uint64_t)(int64_t)INT32_MIN
+                   ? NULL
+                   : "value out of int32 range";
+    default:
+        return NULL;
+    }
+}
+
+/* Check the message of type d in w->p[start..end) and, recursively, its
+ * submessages, before protobuf-c allocates anything for it: every field
+ * known, number non-zero and fields in number order, each non-repeated
+ * field at most once and one member per oneof, the declared wire type,
+ * minimal varints that fit the type, strings within CODEC_STRING_MAX and
+ * free of NUL, repeated fields within repeated_max(). Together these
+ * bound what unpacking allocates by the frame length, and leave the
+ * re-encoding comparison little to find. */
+static bool walk_message(struct walk *w, const ProtobufCMessageDescriptor *d,
+                         size_t start, size_t end)
+{
+    size_t pos = start, count = 0;
+    uint32_t prev = 0;
+    uint64_t seen = 0; /* bit i: d->fields[i] present */
+
+    if (d->n_fields > 64)
+        return walk_fail(w, start, NULL, "schema too wide for the walk");
+    while (pos < end) {
+        const ProtobufCFieldDescriptor *f;
+        const char *misfit;
+        size_t at = pos, idx;
+        uint64_t key, v;
+        uint32_t num;
+        unsigned wt;
+        enum varint_rc vr;
+
+        if ((vr = varint_read(w->p, end, &pos, &key)) != VARINT_OK)
+            return walk_fail(w, at, NULL, "field key: %s", varint_text[vr]);
+        wt = (unsigned)(key & 7);
+        if ((key >> 3) == 0)
+            return walk_fail(w, at, NULL, "field number 0");
+        if ((key >> 3) > 0x1fffffff)
+            return walk_fail(w, at, NULL, "field number over 2^29-1");
+        num = (uint32_t)(key >> 3);
+        f = protobuf_c_message_descriptor_get_field(d, num);
+        if (!f)
+            return walk_fail(w, at, NULL, "unknown field %u (wire type %u)",
+                             num, wt);
+        if (wt != wire_type_of(f->type))
+            return walk_fail(w, at, f->name, "wire type %u, expected %u", wt,
+                             wire_type_of(f->type));
+        if (num < prev)
+            return walk_fail(w, at, f->name,
+                             "field %u after field %u: not in number order",
+                             num, prev);
+        idx = (size_t)(f - d->fields);
+        if (num == prev) {
+            if (f->label != PROTOBUF_C_LABEL_REPEATED)
+                return walk_fail(w, at, f->name, "sent twice");
+        } else {
+            count = 0;
+            if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+                for (unsigned i = 0; i < d->n_fields; i++)
+                    if ((seen >> i & 1) &&
+                        (d->fields[i].flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+                        d->fields[i].quantifier_offset == f->quantifier_offset)
+                        return walk_fail(w, at, f->name,
+                                         "second member of a oneof, after %s",
+                                         d->fields[i].name);
+        }
+        seen |= (uint64_t)1 << idx;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED && ++count > repeated_max(d))
+            return walk_fail(w, at, f->name, "more than %zu elements",
+                             repeated_max(d));
+        prev = num;
+
+        switch (wt) {
+        case 0:
+            if ((vr = varint_read(w->p, end, &pos, &v)) != VARINT_OK)
+                return walk_fail(w, at, f->name, "%s", varint_text[vr]);
+            if ((misfit = varint_misfit(f->type, v)))
+                return walk_fail(w, at, f->name, "%s", misfit);
+            break;
+        case 1:
+        case 5:
+            if (end - pos < (wt == 1 ? 8u : 4u))
+                return walk_fail(w, at, f->name, "cut by the end");
+            pos += wt == 1 ? 8 : 4;
+            break;
+        default: /* 2: length-delimited */
+            if ((vr = varint_read(w->p, end, &pos, &v)) != VARINT_OK)
+                return walk_fail(w, at, f->name, "length: %s", varint_text[vr]);
+            if (v > end - pos)
+                return walk_fail(w, at, f->name, "%llu bytes, only %zu left",
+                                 (unsigned long long)v, end - pos);
+            if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+                if (w->depth == CODEC_DEPTH_MAX)
+                    return walk_fail(w, at, f->name, "nested too deep");
+                w->path[w->depth].name = f->name;
+                w->path[w->depth].index = count ? count - 1 : 0;
+                w->path[w->depth].repeated =
+                    f->label == PROTOBUF_C_LABEL_REPEATED;
+                w->depth++;
+                if (!walk_message(w, f->descriptor, pos, pos + (size_t)v))
+                    return false;
+                w->depth--;
+            } else if (v > CODEC_STRING_MAX) {
+                return walk_fail(w, at, f->name, "%llu bytes, at most %d",
+                                 (unsigned long long)v, CODEC_STRING_MAX);
+            } else if (f->type == PROTOBUF_C_TYPE_STRING &&
+                       memchr(w->p + pos, 0, (size_t)v)) {
+                return walk_fail(w, at, f->name, "NUL byte in a string");
+            }
+            pos += (size_t)v;
+            break;
+        }
+    }
+    return true;
+}
+
+/* ----------------------------------------------- canonical re-encoding */
+
+/* A ProtobufCBuffer that compares what protobuf-c packs with the input
+ * instead of storing it: no allocation, and the first difference. */
+struct cmp_buffer {
+    ProtobufCBuffer base; /* first: protobuf-c passes &base */
+    const uint8_t *want;  /* the input frame, borrowed */
+    size_t len;           /* its length */
+    size_t pos;           /* bytes packed so far */
+    size_t diff_at;       /* first differing offset, SIZE_MAX: none yet */
+};
+
+static void cmp_append(ProtobufCBuffer *b, size_t n, const uint8_t *data)
+{
+    struct cmp_buffer *c = (struct cmp_buffer *)(void *)b;
+
+    for (size_t i = 0; i < n && c->diff_at == SIZE_MAX; i++)
+        if (c->pos + i >= c->len || c->want[c->pos + i] != data[i])
+            c->diff_at = c->pos + i;
+    c->pos += n;
+}
+
+/* True when m packs to exactly p[0..len); else the why text. */
+static bool walk_canonical(struct walk *w, const ProtobufCMessage *m,
+                           size_t len)
+{
+    struct cmp_buffer c = {{cmp_append}, w->p, len, 0, SIZE_MAX};
+
+    protobuf_c_message_pack_to_buffer(m, &c.base);
+    if (c.diff_at == SIZE_MAX && c.pos != len)
+        c.diff_at = c.pos;
+    if (c.diff_at == SIZE_MAX)
+        return true;
+    w->depth = 0;
+    return walk_fail(w, c.diff_at, NULL,
+                     "not the canonical encoding (re-encoding differs)");
+}
+
+/* Walk a whole frame p[0..len) of type d: false with w->why set. */
+static bool walk_frame(struct walk *w, const ProtobufCMessageDescriptor *d,
+                       const uint8_t *p, size_t len, char *why)
+{
+    w->p = p;
+    w->root = d->short_name;
+    w->depth = 0;
+    w->why = why;
+    return walk_message(w, d, 0, len);
+}
+
+/* ------------------------------------------------------ top-level scan */
+
+struct top_scan {
+    bool has_protocol, has_batch_id;
+    uint64_t protocol, batch_id; /* fields 1 and 2 as varints */
+    size_t n_3;                  /* occurrences of field 3 (events) */
+};
+
+/* Refuse field `field` of the top level: by name when d knows it. */
+#define SCAN_FAIL(what, ...)                                                   \
+    do {                                                                       \
+        const ProtobufCFieldDescriptor *f_ =                                   \
+            protobuf_c_message_descriptor_get_field(d, (unsigned)field);       \
+        char what_[64];                                                        \
+        snprintf(what_, sizeof what_, what, __VA_ARGS__);                      \
+        if (f_)                                                                \
+            return walk_fail(&w, at, f_->name, "%s", what_);                   \
+        return walk_fail(&w, at, NULL, "field %llu: %s",                       \
+                         (unsigned long long)field, what_);                    \
+    } while (0)
+
+/* Walk the top-level fields of a frame of type d without allocating and
+ * without judging them against the schema, only the wire format: read
+ * protocol and batch id (last one wins, as in protobuf) and count the
+ * events, so that a frame of another protocol version is refused as
+ * such. Nested messages and the schema are walk_message's. On failure,
+ * *s holds what was read before the fault and why says what. */
+static bool scan_top(const ProtobufCMessageDescriptor *d, const uint8_t *p,
+                     size_t len, struct top_scan *s, char *why)
+{
+    struct walk w = {.p = p, .root = d->short_name, .why = why};
     size_t pos = 0;
 
     memset(s, 0, sizeof *s);
     while (pos < len) {
-        uint64_t key, v;
-        uint64_t field;
+        size_t at = pos;
+        uint64_t key, v, field;
+        enum varint_rc vr;
 
-        if (!scan_varint(p, len, &pos, &key))
-            return false;
+        if ((vr = varint_read(p, len, &pos, &key)) != VARINT_OK)
+            return walk_fail(&w, at, NULL, "field key: %s", varint_text[vr]);
         field = key >> 3;
-        if (field == 0 || field > 0x1fffffff)
-            return false;
+        if (field == 0)
+            return walk_fail(&w, at, NULL, "field number 0");
+        if (field > 0x1fffffff)
+            return walk_fail(&w, at, NULL, "field number over 2^29-1");
         switch (key & 7) {
         case 0: /* varint */
-            if (!scan_varint(p, len, &pos, &v))
-                return false;
+            if ((vr = varint_read(p, len, &pos, &v)) != VARINT_OK)
+                SCAN_FAIL("%s", varint_text[vr]);
             if (field == 1) {
                 s->has_protocol = true;
                 s->protocol = v;
@@ -141,27 +483,43 @@ static bool scan_batch(const uint8_t *p, size_t len, struct batch_scan *s)
             }
             break;
         case 1: /* fixed64 */
-            if (len - pos < 8)
-                return false;
-            pos += 8;
+        case 5: /* fixed32 */
+            if (len - pos < ((key & 7) == 1 ? 8u : 4u))
+                SCAN_FAIL("%s", "cut by the end");
+            pos += (key & 7) == 1 ? 8 : 4;
             break;
         case 2: /* length-delimited */
-            if (!scan_varint(p, len, &pos, &v) || v > len - pos)
-                return false;
+            if ((vr = varint_read(p, len, &pos, &v)) != VARINT_OK)
+                SCAN_FAIL("length: %s", varint_text[vr]);
+            if (v > len - pos)
+                SCAN_FAIL("%llu bytes, only %zu left", (unsigned long long)v,
+                          len - pos);
             pos += (size_t)v;
             if (field == 3)
-                s->n_events++;
-            break;
-        case 5: /* fixed32 */
-            if (len - pos < 4)
-                return false;
-            pos += 4;
+                s->n_3++;
             break;
         default: /* groups (3, 4), as protobuf-c: unsupported */
-            return false;
+            SCAN_FAIL("wire type %u", (unsigned)(key & 7));
         }
     }
     return true;
+}
+#undef SCAN_FAIL
+
+/* "IngestBatch: protocol 2, not 1" into why; a large number is not
+ * echoed (a number can be a personnummer). */
+static void protocol_why(const ProtobufCMessageDescriptor *d,
+                         const struct top_scan *s, char *why)
+{
+    if (!s->has_protocol)
+        snprintf(why, CODEC_WHY_MAX, "%s: protocol missing, not %d",
+                 d->short_name, CODEC_PROTOCOL);
+    else if (s->protocol > 255)
+        snprintf(why, CODEC_WHY_MAX, "%s: protocol over 255, not %d",
+                 d->short_name, CODEC_PROTOCOL);
+    else
+        snprintf(why, CODEC_WHY_MAX, "%s: protocol %u, not %d", d->short_name,
+                 (unsigned)s->protocol, CODEC_PROTOCOL);
 }
 
 /* ----------------------------------------------------------- events */
@@ -339,7 +697,9 @@ int codec_batch_decode(const void *buf, size_t len, struct codec_batch *out)
 {
     struct unpack_budget budget = {UNPACK_BUDGET(len), false};
     ProtobufCAllocator alloc = {budget_alloc, libc_free, &budget};
-    struct batch_scan scan;
+    const ProtobufCMessageDescriptor *d = &nyckel__ingest_batch__descriptor;
+    struct top_scan scan;
+    struct walk w;
     Nyckel__IngestBatch *m;
     Nyckel__Event *canon;
     union body_copy *bodies;
@@ -347,25 +707,45 @@ int codec_batch_decode(const void *buf, size_t len, struct codec_batch *out)
     uint8_t *mem, *bytes;
 
     memset(out, 0, sizeof *out);
-    if (len > CODEC_BATCH_MAX_BYTES)
+    if (len > CODEC_BATCH_MAX_BYTES) {
+        snprintf(out->why, sizeof out->why, "%s: %zu bytes, at most %d",
+                 d->short_name, len, CODEC_BATCH_MAX_BYTES);
         return CODEC_EOVERSIZED;
-    if (len > 0 && !buf)
+    }
+    if (len > 0 && !buf) {
+        snprintf(out->why, sizeof out->why, "%s: no bytes", d->short_name);
         return CODEC_EMALFORMED;
+    }
     /* The batch id is echoed whenever it was read, even from a frame
      * that turns out malformed after it: a refusal for an id the
      * exporter does not know is ignored, and one it knows is resent. */
-    if (!scan_batch(buf, len, &scan)) {
+    if (!scan_top(d, buf, len, &scan, out->why)) {
         out->batch_id = scan.batch_id;
         return CODEC_EMALFORMED;
     }
     out->batch_id = scan.batch_id;
-    if (!scan.has_protocol || scan.protocol != CODEC_PROTOCOL)
+    if (!scan.has_protocol || scan.protocol != CODEC_PROTOCOL) {
+        protocol_why(d, &scan, out->why);
         return CODEC_EPROTOCOL;
-    if (scan.n_events > CODEC_BATCH_MAX_EVENTS)
+    }
+    if (scan.n_3 > CODEC_BATCH_MAX_EVENTS) {
+        snprintf(out->why, sizeof out->why, "%s: %zu events, at most %d",
+                 d->short_name, scan.n_3, CODEC_BATCH_MAX_EVENTS);
         return CODEC_ETOOMANY;
+    }
+    if (!walk_frame(&w, d, buf, len, out->why))
+        return CODEC_EMALFORMED;
     m = nyckel__ingest_batch__unpack(&alloc, len, buf);
-    if (!m)
+    if (!m) {
+        snprintf(out->why, sizeof out->why, "%s: %s", d->short_name,
+                 budget.exceeded ? "unpacking needs too much memory"
+                                 : "refused by protobuf-c");
         return budget.exceeded ? CODEC_EOVERSIZED : CODEC_EMALFORMED;
+    }
+    if (!walk_canonical(&w, &m->base, len)) {
+        nyckel__ingest_batch__free_unpacked(m, &libc_allocator);
+        return CODEC_EMALFORMED;
+    }
     n = m->n_events;
 
     /* Canonical copies first, to size the one block for raw. */
@@ -410,6 +790,8 @@ int codec_event_decode(const void *buf, size_t len, struct event_in *out,
 {
     struct unpack_budget budget = {UNPACK_BUDGET(len), false};
     ProtobufCAllocator alloc = {budget_alloc, libc_free, &budget};
+    char why[CODEC_WHY_MAX];
+    struct walk w;
     Nyckel__Event *m;
 
     memset(out, 0, sizeof *out);
@@ -418,9 +800,15 @@ int codec_event_decode(const void *buf, size_t len, struct event_in *out,
         return CODEC_EOVERSIZED;
     if (len > 0 && !buf)
         return CODEC_EMALFORMED;
+    if (!walk_frame(&w, &nyckel__event__descriptor, buf, len, why))
+        return CODEC_EMALFORMED;
     m = nyckel__event__unpack(&alloc, len, buf);
     if (!m)
         return budget.exceeded ? CODEC_EOVERSIZED : CODEC_EMALFORMED;
+    if (!walk_canonical(&w, &m->base, len)) {
+        nyckel__event__free_unpacked(m, &libc_allocator);
+        return CODEC_EMALFORMED;
+    }
     event_fill(m, out);
     *msg = m;
     return 0;
@@ -695,27 +1083,51 @@ int codec_query_decode(const void *buf, size_t len, struct codec_query *q)
 {
     struct unpack_budget budget = {UNPACK_BUDGET(len), false};
     ProtobufCAllocator alloc = {budget_alloc, libc_free, &budget};
+    const ProtobufCMessageDescriptor *d = &nyckel__query__descriptor;
+    struct top_scan scan;
+    struct walk w;
     Nyckel__Query *m;
-    int rc = CODEC_EMALFORMED;
 
     memset(q, 0, sizeof *q);
-    if (len > CODEC_QUERY_MAX_BYTES)
+    if (len > CODEC_QUERY_MAX_BYTES) {
+        snprintf(q->why, sizeof q->why, "%s: %zu bytes, at most %d",
+                 d->short_name, len, CODEC_QUERY_MAX_BYTES);
         return CODEC_EOVERSIZED;
-    if (len > 0 && !buf)
+    }
+    if (len > 0 && !buf) {
+        snprintf(q->why, sizeof q->why, "%s: no bytes", d->short_name);
+        return CODEC_EMALFORMED;
+    }
+    /* The protocol first, so that a query of another version is refused
+     * as such even where version 1 would not read it. */
+    if (!scan_top(d, buf, len, &scan, q->why))
+        return CODEC_EMALFORMED;
+    if (!scan.has_protocol || scan.protocol != CODEC_PROTOCOL) {
+        protocol_why(d, &scan, q->why);
+        return CODEC_EPROTOCOL;
+    }
+    if (!walk_frame(&w, d, buf, len, q->why))
         return CODEC_EMALFORMED;
     m = nyckel__query__unpack(&alloc, len, buf);
-    if (!m)
+    if (!m) {
+        snprintf(q->why, sizeof q->why, "%s: %s", d->short_name,
+                 budget.exceeded ? "unpacking needs too much memory"
+                                 : "refused by protobuf-c");
         return budget.exceeded ? CODEC_EOVERSIZED : CODEC_EMALFORMED;
-    if (!m->has_protocol || m->protocol != CODEC_PROTOCOL) {
-        rc = CODEC_EPROTOCOL;
-        goto fail;
     }
+    if (!walk_canonical(&w, &m->base, len))
+        goto fail;
+    /* The walk has capped both lists; q's arrays rely on it. */
     if (m->n_domains > CODEC_QUERY_MAX_LIST ||
         m->n_filters > CODEC_QUERY_MAX_LIST)
         goto fail;
     for (size_t i = 0; i < m->n_filters; i++)
-        if (!m->filters[i]->key || !m->filters[i]->value)
-            goto fail; /* a filter matches a key to a value: both needed */
+        if (!m->filters[i]->key || !m->filters[i]->value) {
+            /* a filter matches a key to a value: both needed */
+            snprintf(q->why, sizeof q->why, "%s.filters[%zu]: %s missing",
+                     d->short_name, i, m->filters[i]->key ? "value" : "key");
+            goto fail;
+        }
     q->municipality = m->municipality;
     q->n_domains = m->n_domains;
     for (size_t i = 0; i < m->n_domains; i++)
@@ -734,7 +1146,7 @@ int codec_query_decode(const void *buf, size_t len, struct codec_query *q)
     return 0;
 fail:
     nyckel__query__free_unpacked(m, &libc_allocator);
-    return rc;
+    return CODEC_EMALFORMED;
 }
 
 void codec_query_free(struct codec_query *q)

@@ -5,6 +5,13 @@
  * Size caps are enforced before anything is unpacked. A decoded batch
  * owns the unpacked message; every struct event_in in it borrows its
  * strings from there and lives until codec_batch_free().
+ *
+ * Decoding is strict (codec.c says how): senders must send the canonical
+ * encoding, which is what protobuf-c's pack writes — every field at most
+ * once (repeated ones consecutive) in field-number order, no unknown
+ * fields, the declared wire types, minimal varints, no packed repeated
+ * fields, strings without NUL bytes and at most CODEC_STRING_MAX bytes.
+ * Anything else is CODEC_EMALFORMED, with what and where in the why text.
  */
 #ifndef NYCKEL_CODEC_H
 #define NYCKEL_CODEC_H
@@ -18,6 +25,9 @@
 #define CODEC_BATCH_MAX_EVENTS 1000
 #define CODEC_BATCH_MAX_BYTES (1024 * 1024) /* one ingest frame */
 #define CODEC_EVENT_MAX_BYTES (64 * 1024)   /* one stored event */
+#define CODEC_STRING_MAX 128  /* any string field on the wire, bytes */
+#define CODEC_REPEATED_MAX 64 /* a repeated field without its own cap */
+#define CODEC_WHY_MAX 160     /* refusal detail text, bytes incl. NUL */
 
 /* Batch-level refusals; codec_strerror() gives a text. */
 #define CODEC_EOVERSIZED (-1101) /* frame over CODEC_BATCH_MAX_BYTES */
@@ -31,17 +41,22 @@ struct codec_batch {
     struct event_in *events; /* n_events, borrowed from msg */
     const uint8_t **raw;     /* each event re-encoded: raw[i], raw_len[i] */
     size_t *raw_len;
-    void *msg; /* the unpacked message, owned */
+    void *msg;               /* the unpacked message, owned */
+    char why[CODEC_WHY_MAX]; /* after a refusal: what and where, else "" */
 };
 
 /* Decode an IngestBatch frame. On success *out owns its memory (free with
- * codec_batch_free). On failure returns a CODEC_E* code; if the batch id
- * could be read it is in out->batch_id so the refusal can echo it. */
+ * codec_batch_free). On failure returns a CODEC_E* code and a one-line
+ * detail in out->why (e.g. "IngestBatch.events[2].payment: unknown field
+ * 15 (wire type 2) at byte 40"); if the batch id could be read it is in
+ * out->batch_id so the refusal can echo it. */
 int codec_batch_decode(const void *buf, size_t len, struct codec_batch *out);
 void codec_batch_free(struct codec_batch *b);
 
-/* Decode one stored event (bytes made by codec_batch_decode's raw). The
- * returned event_in borrows from *msg; free *msg with codec_event_free. */
+/* Decode one stored event (bytes made by codec_batch_decode's raw), as
+ * strictly as a frame: stored bytes are canonical by construction, so
+ * anything else is corruption (CODEC_EMALFORMED). The returned event_in
+ * borrows from *msg; free *msg with codec_event_free. */
 int codec_event_decode(const void *buf, size_t len, struct event_in *out,
                        void **msg);
 void codec_event_free(void **msg);
@@ -129,11 +144,13 @@ struct codec_query {
     size_t n_filters;
     struct codec_dim filters[CODEC_QUERY_MAX_LIST];
     int compare_previous_year;
-    void *msg; /* owned; codec_query_free */
+    void *msg;               /* owned; codec_query_free */
+    char why[CODEC_WHY_MAX]; /* after a refusal: what and where, else "" */
 };
 
 /* CODEC_EOVERSIZED, CODEC_EMALFORMED (also for more than
- * CODEC_QUERY_MAX_LIST domains or filters), CODEC_EPROTOCOL, or 0. */
+ * CODEC_QUERY_MAX_LIST domains or filters, or a filter without key or
+ * value), CODEC_EPROTOCOL, or 0; on a refusal q->why says more. */
 int codec_query_decode(const void *buf, size_t len, struct codec_query *q);
 void codec_query_free(struct codec_query *q);
 

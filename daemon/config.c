@@ -52,6 +52,7 @@ enum {
     CONFIG_OPT_MAX_DB_SIZE,
     CONFIG_OPT_REBUILD,
     CONFIG_OPT_VERIFY,
+    CONFIG_OPT_BACKUP,
 };
 
 /* "+": stop at the first non-option, never permute argv. ":": report a
@@ -70,6 +71,7 @@ static const struct option config_options[] = {
     {"version", no_argument, NULL, 'V'},
     {"rebuild", no_argument, NULL, CONFIG_OPT_REBUILD},
     {"verify", no_argument, NULL, CONFIG_OPT_VERIFY},
+    {"backup", required_argument, NULL, CONFIG_OPT_BACKUP},
     {NULL, 0, NULL, 0},
 };
 
@@ -102,13 +104,18 @@ static const char config_help_usage[] =
     "  -h, --help              print this help and exit\n"
     "  -V, --version           print the version and exit\n"
     "\n"
-    "Maintenance (run them with the daemon stopped; they exit when done):\n"
+    "Maintenance (they exit when done; --rebuild and --verify with the\n"
+    "daemon stopped):\n"
     "      --rebuild           recompute every aggregate from the stored\n"
     "                          entities alone and replace the stored ones\n"
     "                          in one transaction; exit 0 when done\n"
     "      --verify            recompute every aggregate in memory and\n"
     "                          compare with the stored ones; print each\n"
     "                          difference, exit 1 if there is one\n"
+    "      --backup DIR        copy the store, compacted and consistent, into\n"
+    "                          DIR (new or empty), also while nyckeld runs;\n"
+    "                          restore by starting nyckeld with --state-dir\n"
+    "                          DIR\n"
     "\n"
     "EP is a ZeroMQ endpoint, transport://address, such as\n"
     "tcp://127.0.0.1:7710 or ipc:///run/nyckel/query; the defaults listen\n"
@@ -454,6 +461,17 @@ int config_parse(int argc, char **argv, struct config *cfg)
             break;
         case CONFIG_OPT_VERIFY:
             c.mode = CONFIG_MODE_VERIFY;
+            break;
+        case CONFIG_OPT_BACKUP:
+            if (strlen(optarg) >= sizeof(c.backup_dir) || !*optarg) {
+                fprintf(stderr, "nyckeld: --backup: directory name empty "
+                                "or longer than %zu bytes\n"
+                                "Try 'nyckeld --help'.\n",
+                        sizeof(c.backup_dir) - 1);
+                return -1;
+            }
+            memcpy(c.backup_dir, optarg, strlen(optarg) + 1);
+            c.mode = CONFIG_MODE_BACKUP;
             break;
         case 'h':
             /* Help wins over whatever follows: the user asked for it. */

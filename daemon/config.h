@@ -22,11 +22,13 @@ enum config_mode {
     CONFIG_MODE_VERSION, /* --version printed, exit 0 */
     CONFIG_MODE_REBUILD, /* recompute the aggregates, exit */
     CONFIG_MODE_VERIFY,  /* compare recomputed with stored, exit */
+    CONFIG_MODE_BACKUP,  /* copy the store to backup_dir, exit */
 };
 
 struct config {
     enum config_mode mode;
     char state_dir[CONFIG_PATH_MAX];  /* LMDB environment directory */
+    char backup_dir[CONFIG_PATH_MAX]; /* --backup target */
     char ingest[CONFIG_ENDPOINT_MAX]; /* ROUTER endpoint */
     char pub[CONFIG_ENDPOINT_MAX];    /* PUB endpoint */
     char query[CONFIG_ENDPOINT_MAX];  /* ROUTER endpoint */

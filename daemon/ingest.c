@@ -19,8 +19,10 @@
 #include "xalloc.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define INGEST_RETRIES 64 /* map growths for one batch */
 
@@ -185,6 +187,38 @@ out:
     return rc;
 }
 
+/* One line per batch with rejected events: how many, and why (reason
+ * codes only: never a field value, which may be sekretess). */
+static void ingest_log_rejections(uint64_t batch_id,
+                                  const struct codec_event_ack *acks, size_t n)
+{
+    const char *codes[REASON_COUNT];
+    size_t counts[REASON_COUNT], n_codes = 0, rejected = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (acks[i].status != CODEC_REJECTED)
+            continue;
+        rejected++;
+        size_t k = 0;
+        while (k < n_codes && strcmp(codes[k], acks[i].reason) != 0)
+            k++;
+        if (k == n_codes && n_codes < REASON_COUNT) {
+            codes[n_codes] = acks[i].reason;
+            counts[n_codes++] = 0;
+        }
+        if (k < n_codes)
+            counts[k]++;
+    }
+    if (!rejected)
+        return;
+    char why[256];
+    size_t off = 0;
+    for (size_t k = 0; k < n_codes && off < sizeof(why); k++)
+        off += (size_t)snprintf(why + off, sizeof(why) - off, "%s%s %zu",
+                                k ? ", " : "", codes[k], counts[k]);
+    log_warn("ingest: batch %llu: %zu of %zu events rejected: %s",
+             (unsigned long long)batch_id, rejected, n, why);
+}
+
 static const char *ingest_refusal(int rc)
 {
     switch (rc) {
@@ -214,6 +248,8 @@ int ingest_batch(struct store *st, const void *buf, size_t len, int32_t as_of,
     uint64_t seq = 0;
     int fatal = 0;
 
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = codec_batch_decode(buf, len, &b);
     a.batch_id = b.batch_id;
     if (rc == 0) {
@@ -246,6 +282,12 @@ int ingest_batch(struct store *st, const void *buf, size_t len, int32_t as_of,
         a.n_acks = b.n_events;
         a.acks = acks;
         a.seq = seq;
+        ingest_log_rejections(b.batch_id, acks, b.n_events);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        log_debug("ingest: batch %llu: %zu events, %zu updates, %.1f ms",
+                  (unsigned long long)b.batch_id, b.n_events, updates->n,
+                  (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+                      (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     }
     rc = codec_ack_encode(&a, ack, ack_len);
     free(acks);

@@ -56,16 +56,21 @@ int log_level_parse(const char *name)
     return -1;
 }
 
-/* "2026-11-23T10:00:00Z" into out (at least 21 bytes); a fixed dummy if
- * the clock cannot be read, so a line is never lost for a timestamp. */
+/* "2026-11-23T10:00:00.123Z" into out (at least 25 bytes); a fixed
+ * dummy if the clock cannot be read, so a line is never lost for a
+ * timestamp. */
 static void log_format_time(char *out, size_t cap)
 {
-    time_t now = time(NULL);
+    struct timespec ts;
     struct tm tm;
+    char sec[24];
 
-    if (now == (time_t)-1 || gmtime_r(&now, &tm) == NULL ||
-        strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        snprintf(out, cap, "0000-00-00T00:00:00Z");
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0 ||
+        gmtime_r(&ts.tv_sec, &tm) == NULL ||
+        strftime(sec, sizeof(sec), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+        snprintf(out, cap, "0000-00-00T00:00:00.000Z");
+    else
+        snprintf(out, cap, "%.19s.%03dZ", sec, (int)(ts.tv_nsec / 1000000) % 1000);
 }
 
 /* Replace control bytes in buf[from, to) so the message stays on one

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <zmq.h>
 
-#define PUBLISH_HWM 100000 /* messages queued per subscriber */
+#define PUBLISH_HWM 10000 /* messages queued per subscriber, then dropped */
 #define PUBLISH_HEARTBEAT_TOPIC "heartbeat"
 
 struct publish {

@@ -78,7 +78,10 @@ static int router_recv(void *sock, zmq_msg_t *env, int *n_env,
 int router_serve(struct router *r, router_handler_fn fn, router_after_fn after,
                  void *ctx)
 {
-    for (;;) {
+    /* A bounded turn, so that signals, the loop's timers (heartbeat,
+     * midnight) and the other socket get their turn under a steady
+     * load. */
+    for (int turn = 0; turn < ROUTER_TURN_MAX; turn++) {
         zmq_msg_t env[ROUTER_ENVELOPE_MAX], payload;
         int n_env = 0;
         zmq_msg_init(&payload);
@@ -111,4 +114,5 @@ int router_serve(struct router *r, router_handler_fn fn, router_after_fn after,
         if (rc)
             return rc;
     }
+    return 0;
 }

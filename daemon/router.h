@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 #define ROUTER_ENVELOPE_MAX 8
+#define ROUTER_TURN_MAX 1 /* requests per router_serve(): a signal or a
+                            * timer waits for one batch at most */
 
 struct router;
 
@@ -30,9 +32,9 @@ typedef int (*router_handler_fn)(void *ctx, const void *payload, size_t len,
 /* Called after each reply has been sent (may be NULL). */
 typedef void (*router_after_fn)(void *ctx);
 
-/* Handle every request waiting on the socket: fn, send its reply, then
- * after. 0 when none is left, or fn's nonzero return (after its reply
- * was sent). */
+/* Handle the requests waiting on the socket, at most ROUTER_TURN_MAX:
+ * fn, send its reply, then after. 0, or fn's nonzero return (after its
+ * reply was sent). */
 int router_serve(struct router *r, router_handler_fn fn, router_after_fn after,
                  void *ctx);
 

@@ -329,6 +329,13 @@ int store_flush(struct store_txn *t, struct cellmap *cm)
     return cellmap_each_dirty(cm, CELLMAP_DB_COUNT, store_flush_one, t);
 }
 
+int store_backup(struct store *s, const char *dir)
+{
+    if (mkdir(dir, 0700) && errno != EEXIST)
+        return -errno;
+    return store_rc(mdb_env_copy2(s->env, dir, MDB_CP_COMPACT));
+}
+
 int store_clear(struct store_txn *t, enum cellmap_db db)
 {
     return store_rc(mdb_drop(t->txn, t->s->dbi[db], 0));

@@ -48,6 +48,11 @@ int store_meta_get(struct store_txn *t, const char *name, uint64_t *v,
                    bool *found);
 int store_meta_put(struct store_txn *t, const char *name, uint64_t v);
 
+/* A compacted, consistent copy of the environment (one read
+ * transaction, so it may run while another process writes) into dir,
+ * created if missing, which must hold no environment yet. */
+int store_backup(struct store *s, const char *dir);
+
 /* Delete every record of db (in a write transaction). */
 int store_clear(struct store_txn *t, enum cellmap_db db);
 
