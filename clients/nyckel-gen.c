@@ -401,7 +401,10 @@ static void usage(FILE *f)
         "corrections of the history are sent after it; what happens to\n"
         "other kinds after --to is not (open placements stay open).\n"
         "  --help               this text\n"
-        "  --version            print the version\n",
+        "  --ingest, --query, --pub EP\n"
+"                       accepted for uniformity with the other nyckel\n"
+"                       tools; nyckel-gen connects to nothing\n"
+"  --version            print the version\n",
         f);
 }
 
@@ -576,6 +579,7 @@ enum {
     OPT_KINDS,
     OPT_HELP,
     OPT_VERSION,
+    OPT_ENDPOINT,
 };
 
 /* Parse argv into *o. Returns 0 to run, 1 when --help or --version was
@@ -598,6 +602,10 @@ static int opts_parse(int argc, char **argv, struct gen_opts *o)
         {"kinds", required_argument, NULL, OPT_KINDS},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
+        /* accepted like every nyckel client's; nyckel-gen only writes */
+        {"ingest", required_argument, NULL, OPT_ENDPOINT},
+        {"query", required_argument, NULL, OPT_ENDPOINT},
+        {"pub", required_argument, NULL, OPT_ENDPOINT},
         {NULL, 0, NULL, 0},
     };
     uint64_t v;
@@ -678,6 +686,8 @@ static int opts_parse(int argc, char **argv, struct gen_opts *o)
                 return opt_error("--kinds wants a comma list of payment, "
                                  "placement, decision, referral, budget",
                                  a);
+            break;
+        case OPT_ENDPOINT:
             break;
         case OPT_HELP:
             usage(stdout);
