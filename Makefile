@@ -117,8 +117,24 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/it/%.o $(BUILD)/libnyckel.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
+# tests/fault: the LD_PRELOAD layer that simulates power loss and I/O
+# errors, and its rollback tool (tests/it/powerloss.sh, io_faults.sh).
+# The layer is never instrumented: under SAN=1 the scripts preload the
+# sanitizer runtime first.
+FAULT_TOOLS := $(BUILD)/tests/libnkfault.so $(BUILD)/tests/nkfault-rollback
+
+$(BUILD)/tests/libnkfault.so: tests/fault/nkfault.c tests/fault/nkfault.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CCLD    $@")
+	$(Q)$(CC) $(filter-out -fsanitize=% -fno-sanitize-recover=% -MMD -MP,$(CFLAGS_ALL)) \
+	    -fPIC -shared -o $@ $< -ldl -lpthread
+
+$(BUILD)/tests/nkfault-rollback: $(BUILD)/obj/tests/fault/nkfault-rollback.o
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
 # Build and run every test once in $(BUILD).
-test: deps $(PROGRAMS) $(UNIT_BINS) $(IT_TOOLS)
+test: deps $(PROGRAMS) $(UNIT_BINS) $(IT_TOOLS) $(FAULT_TOOLS)
 	$(Q)BUILD=$(BUILD) tests/run.sh $(UNIT_BINS)
 
 # Everything twice: a normal build and an ASan+UBSan build.
@@ -143,6 +159,54 @@ clean:
 
 format:
 	clang-format -i daemon/*.c daemon/*.h clients/*.c clients/lib/*.c \
-	    clients/lib/*.h include/*.h tests/unit/*.c tests/it/*.c
+	    clients/lib/*.h include/*.h tests/unit/*.c tests/it/*.c \
+	    tests/fuzz/*.c tests/fuzz/*.h
+
+# tests/fuzz: libFuzzer targets that double as corpus replays (STYLE 10).
+# `make check` replays the committed corpus through each target with the
+# normal compiler (tests/it/fuzz_replay.sh); `make fuzz` builds them with
+# clang -fsanitize=fuzzer,address,undefined in $(FUZZ_BUILD) and runs each
+# for FUZZ_SECONDS, new inputs in $(FUZZ_BUILD)/corpus, crashes in
+# $(FUZZ_BUILD)/<target>-crash-*. `make fuzz-corpus` rewrites the seeds.
+FUZZ_TARGETS := batch query
+FUZZ_REPLAYS := $(patsubst %,$(BUILD)/tests/fuzz_%_replay,$(FUZZ_TARGETS))
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   ?= build/fuzz
+FUZZ_ARGS    ?=
+
+$(BUILD)/tests/fuzz_%_replay: $(BUILD)/obj/tests/fuzz/fuzz_%.o \
+                              $(BUILD)/obj/tests/fuzz/replay.o $(BUILD)/libnyckeld.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# Only with CC=clang and CFLAGS=-fsanitize=fuzzer-no-link (see fuzz).
+$(BUILD)/tests/fuzz_%_fuzzer: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/libnyckeld.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/fuzz_gen_corpus: $(BUILD)/obj/tests/fuzz/gen_corpus.o $(BUILD)/libnyckeld.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+test: $(FUZZ_REPLAYS)
+
+.PHONY: fuzz fuzz-corpus
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory deps DEB_PKGS=clang
+	$(Q)$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) SAN=1 \
+	    OPT="-O1 -g" CFLAGS=-fsanitize=fuzzer-no-link \
+	    $(patsubst %,$(FUZZ_BUILD)/tests/fuzz_%_fuzzer,$(FUZZ_TARGETS))
+	$(Q)for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t && \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s" && \
+	  $(FUZZ_BUILD)/tests/fuzz_$${t}_fuzzer -max_total_time=$(FUZZ_SECONDS) \
+	    -print_final_stats=1 -dict=tests/fuzz/nyckel.dict \
+	    -artifact_prefix=$(FUZZ_BUILD)/$$t- $(FUZZ_ARGS) \
+	    $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
+
+fuzz-corpus: $(BUILD)/tests/fuzz_gen_corpus
+	$(Q)$(BUILD)/tests/fuzz_gen_corpus tests/fuzz/corpus
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1070,6 +1070,8 @@ int codec_result_encode(uint64_t seq, const char *as_of, size_t n_slices,
     m.as_of = (char *)as_of;
     m.n_slices = n_slices;
     m.slices = w.slice_ptrs;
+    m.has_slice_count = 1;
+    m.slice_count = (uint32_t)n_slices;
     m.error = (char *)error;
     m.text = (char *)text;
     rc = pack_message(&m.base, buf, len);

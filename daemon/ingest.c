@@ -248,6 +248,7 @@ int ingest_batch(struct store *st, const void *buf, size_t len, int32_t as_of,
     uint64_t seq = 0;
     int fatal = 0;
 
+    char refusal[CODEC_WHY_MAX + 64]; /* the ack's text when refused */
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = codec_batch_decode(buf, len, &b);
@@ -266,9 +267,12 @@ int ingest_batch(struct store *st, const void *buf, size_t len, int32_t as_of,
     if (rc) {
         a.status = CODEC_REJECTED;
         a.reason = ingest_refusal(rc);
-        a.text = rc <= CODEC_EOVERSIZED && rc >= CODEC_ETOOMANY
-                     ? codec_strerror(rc)
-                     : store_strerror(rc);
+        if (rc <= CODEC_EOVERSIZED && rc >= CODEC_ETOOMANY)
+            snprintf(refusal, sizeof(refusal), "%s%s%s", codec_strerror(rc),
+                     b.why[0] ? ": " : "", b.why);
+        else
+            snprintf(refusal, sizeof(refusal), "%s", store_strerror(rc));
+        a.text = refusal;
         if (strcmp(a.reason, "internal") == 0) {
             log_error("ingest: batch %llu: %s", (unsigned long long)b.batch_id,
                       a.text);

@@ -138,6 +138,10 @@ int main(int argc, char **argv)
                                .as_of = store_as_of};
     rc = loop_run(&parts);
     status = rc ? 1 : 0;
+    if (rc)
+        log_error("nyckeld: stopping after a store failure (%s); the batch "
+                  "was not acknowledged",
+                  store_strerror(rc));
 out:
     query_destroy(&q);
     ingest_destroy(&in);

@@ -411,8 +411,9 @@ int query_run(struct store *st, const void *buf, size_t len, int32_t as_of,
     int n_p = 0;
     int rc = codec_query_decode(buf, len, &q);
     if (rc) {
-        query_refuse(&a, rc == CODEC_EPROTOCOL ? "protocol" : "malformed", "%s",
-                     codec_strerror(rc));
+        query_refuse(&a, rc == CODEC_EPROTOCOL ? "protocol" : "malformed",
+                     "%s%s%s", codec_strerror(rc), q.why[0] ? ": " : "",
+                     q.why);
         rc = 0;
         goto reply;
     }

@@ -64,7 +64,7 @@ const char *store_strerror(int rc)
     default:
         break;
     }
-    if (rc <= MDB_KEYEXIST && rc >= MDB_LAST_ERRCODE)
+    if (rc >= MDB_KEYEXIST && rc <= MDB_LAST_ERRCODE)
         return mdb_strerror(rc);
     return strerror(-rc);
 }

@@ -328,6 +328,12 @@ int sub_wire_result_recv(void *sock, struct nyckel_result **out)
         rc = NYCKEL_SUB_EPROTOCOL;
         goto out;
     }
+    /* The end marker: an answer that does not hold the number of slices
+     * it says it holds is not used. */
+    if (!m->error && (!m->has_slice_count || m->slice_count != m->n_slices)) {
+        rc = NYCKEL_SUB_EMALFORMED;
+        goto out;
+    }
     struct nyckel_result *r = sub_xcalloc(1, sizeof *r);
     sub_result_from_pb(r, m);
     *out = r;

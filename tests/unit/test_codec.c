@@ -6,6 +6,16 @@
  * the batch id where it could be read; stored bytes decode back to the
  * same event; every encoder's output unpacks to the values put in.
  *
+ * Strict decoding: tables of hand-built frames (malformed_rows,
+ * query_rows, stored_rows), each with its bytes decoded in a comment,
+ * one row per way a frame is refused — unknown fields at every depth,
+ * field number 0, cut, eleven-byte, over-64-bit and padded varints,
+ * wrong wire types, fields out of order or twice, two oneof members,
+ * values and strings out of range — and the expected why text; the caps
+ * on strings and repeated fields; and the schema facts the walk relies
+ * on (no recursive message). Negative control: with walk_message()
+ * returning true, seven of these tests fail.
+ *
  * The test, unlike daemon code, includes the generated header: it plays
  * the exporter and the client.
  */
@@ -416,8 +426,9 @@ static void test_stored_event_round_trip(void **state)
     free(buf);
 }
 
-/* Unknown fields (a newer exporter, or padding) are not stored; a
- * "deleted: false" is stored as absent. */
+/* "deleted: false" is stored as absent. Unknown fields, which a lax
+ * decoder would drop (and once did), refuse the whole batch: a sender
+ * that adds a field nyckeld does not know must not believe it stored. */
 static void test_raw_is_canonical(void **state)
 {
     struct test_events t;
@@ -443,19 +454,39 @@ static void test_raw_is_canonical(void **state)
     assert_non_null(want);
     nyckel__event__pack(&t.ev[3], want);
 
-    t.ev[3].base.n_unknown_fields = 1;
-    t.ev[3].base.unknown_fields = &unk[0];
-    t.ref.base.n_unknown_fields = 1;
-    t.ref.base.unknown_fields = &unk[1];
     t.ev[3].has_deleted = 1;
     t.ev[3].deleted = 0;
     buf = pack_batch(1, 8, N_TEST_EVENTS, t.ptrs, &len);
     assert_int_equal(codec_batch_decode(buf, len, &b), 0);
-    /* as sent: + two unknown fields (tag 2 bytes + data 4 each) and the
-     * deleted flag (20 00); stored without them */
-    assert_int_equal(nyckel__event__get_packed_size(&t.ev[3]), n + 14);
+    assert_string_equal(b.why, "");
+    /* as sent: + the deleted flag (20 00); stored without it */
+    assert_int_equal(nyckel__event__get_packed_size(&t.ev[3]), n + 2);
     assert_int_equal(b.raw_len[3], n);
     assert_memory_equal(b.raw[3], want, n);
+    codec_batch_free(&b);
+    free(buf);
+
+    /* an unknown field in the event: refused, id echoed */
+    t.ev[3].base.n_unknown_fields = 1;
+    t.ev[3].base.unknown_fields = &unk[0];
+    buf = pack_batch(1, 8, N_TEST_EVENTS, t.ptrs, &len);
+    assert_int_equal(codec_batch_decode(buf, len, &b), CODEC_EMALFORMED);
+    assert_int_equal(b.batch_id, 8);
+    assert_null(b.msg);
+    assert_non_null(strstr(
+        b.why,
+        "IngestBatch.events[3]: unknown field 99 (wire type 2) at byte "));
+    codec_batch_free(&b);
+    free(buf);
+
+    /* one in its body only */
+    t.ev[3].base.n_unknown_fields = 0;
+    t.ref.base.n_unknown_fields = 1;
+    t.ref.base.unknown_fields = &unk[1];
+    buf = pack_batch(1, 8, N_TEST_EVENTS, t.ptrs, &len);
+    assert_int_equal(codec_batch_decode(buf, len, &b), CODEC_EMALFORMED);
+    assert_non_null(strstr(b.why, "IngestBatch.events[3].referral: unknown "
+                                  "field 98 (wire type 2) at byte "));
     codec_batch_free(&b);
     free(buf);
     free(want);
@@ -467,59 +498,245 @@ struct bytes_row {
     size_t len;
     int want;
     uint64_t batch_id; /* expected echo */
+    const char *why;   /* expected in the why text ("" when accepted) */
 };
 
-/* Bytes, with the hand-decoded meaning in the comment. */
+/* Bytes, with the hand-decoded meaning in the comment. Most frames
+ * start 08 01 10 07: protocol 1, batch id 7, then 1a <len> <event>:
+ * field 3 (events), length-delimited. In an Event, fields 1-6 are
+ * source, id, revision, deleted, municipality, unit (keys 0a 12 18 20 2a
+ * 32) and 10-14 the bodies (keys 52 5a 62 6a 72). Offsets in the why
+ * texts count from the first byte of the frame. */
 /* clang-format off */
 static const struct bytes_row malformed_rows[] = {
+    /* -------- the wire format, seen by the top-level scan */
     /* 08: field 1 varint, value missing */
-    {"cut varint", "\x08", 1, CODEC_EMALFORMED, 0},
+    {"cut varint", "\x08", 1, CODEC_EMALFORMED, 0,
+     "IngestBatch.protocol: varint cut by the end at byte 0"},
     /* 08 ff: continuation bit set, then end */
-    {"cut varint 2", "\x08\xff", 2, CODEC_EMALFORMED, 0},
-    /* 08 01 10 then eleven 0xff: varint over ten bytes */
+    {"cut varint 2", "\x08\xff", 2, CODEC_EMALFORMED, 0, "varint cut"},
+    /* 08 01 10 then ten 0xff and 01: an eleven-byte varint (the tenth
+     * byte may only be 00 or 01) */
     {"long varint", "\x08\x01\x10\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
-                    "\x01", 14, CODEC_EMALFORMED, 0},
-    /* 00: field number 0 */
-    {"field 0", "\x00\x01", 2, CODEC_EMALFORMED, 0},
+                    "\x01", 14, CODEC_EMALFORMED, 0,
+     "IngestBatch.batch_id: varint over 64 bits at byte 2"},
+    /* 08 01 10 then nine 0xff and 02: ten bytes, but 2 in the tenth is
+     * bit 64: overflow */
+    {"varint bit 64", "\x08\x01\x10\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+                      "\x02", 13, CODEC_EMALFORMED, 0, "varint over 64 bits"},
+    /* 08 01 10 87 00: batch id 7 padded to two bytes (87 00): not
+     * minimal, which protobuf-c never writes ("overlong"); not read */
+    {"padded batch id", "\x08\x01\x10\x87\x00", 5, CODEC_EMALFORMED, 0,
+     "IngestBatch.batch_id: varint not minimal at byte 2"},
+    /* 00 01: key 00, field number 0 */
+    {"field 0", "\x00\x01", 2, CODEC_EMALFORMED, 0,
+     "IngestBatch: field number 0 at byte 0"},
     /* 08 01 1a 05 0a: event of 5 bytes, 1 present */
-    {"cut event", "\x08\x01\x1a\x05\x0a", 5, CODEC_EMALFORMED, 0},
+    {"cut event", "\x08\x01\x1a\x05\x0a", 5, CODEC_EMALFORMED, 0,
+     "IngestBatch.events: 5 bytes, only 1 left at byte 2"},
     /* 08 01 10 07 1a 05 0a: the same cut after batch id 7: echoed */
     {"cut event after id", "\x08\x01\x10\x07\x1a\x05\x0a", 7,
-     CODEC_EMALFORMED, 7},
-    /* 0b: field 1, start group */
-    {"group", "\x0b\x0c", 2, CODEC_EMALFORMED, 0},
-    /* 08 01 10 07 1a 02 08 01: event whose field 1 (source, a string) is
-     * a varint: the top level reads, protobuf-c refuses the event; the
-     * batch id 7 was read and is echoed */
-    {"wrong wire type in event", "\x08\x01\x10\x07\x1a\x02\x08\x01", 8,
-     CODEC_EMALFORMED, 7},
-    /* 08 01 10 07 1a 04 0a 05 61 62: source says 5 bytes, 2 follow */
-    {"cut string in event", "\x08\x01\x10\x07\x1a\x04\x0a\x05\x61\x62", 10,
-     CODEC_EMALFORMED, 7},
-    /* 08 01 18 05: events (field 3) as a varint */
-    {"events as varint", "\x08\x01\x18\x05", 4, CODEC_EMALFORMED, 0},
-    /* 08 01 09 + 3 bytes: fixed64 cut */
-    {"cut fixed64", "\x08\x01\x09\x01\x02\x03", 6, CODEC_EMALFORMED, 0},
-    /* 08 01 0d + 2 bytes: fixed32 cut */
-    {"cut fixed32", "\x08\x01\x0d\x01\x02", 5, CODEC_EMALFORMED, 0},
+     CODEC_EMALFORMED, 7, "only 1 left"},
+    /* 0b 0c: field 1, start group, end group */
+    {"group", "\x0b\x0c", 2, CODEC_EMALFORMED, 0,
+     "IngestBatch.protocol: wire type 3 at byte 0"},
+    /* 08 01 09 + 3 bytes: field 1 fixed64, cut */
+    {"cut fixed64", "\x08\x01\x09\x01\x02\x03", 6, CODEC_EMALFORMED, 0,
+     "cut by the end"},
+    /* 08 01 0d + 2 bytes: field 1 fixed32, cut */
+    {"cut fixed32", "\x08\x01\x0d\x01\x02", 5, CODEC_EMALFORMED, 0,
+     "cut by the end"},
+
+    /* -------- protocol and count, before the schema */
     /* 08 02 10 09: protocol 2, batch 9 */
-    {"protocol 2", "\x08\x02\x10\x09", 4, CODEC_EPROTOCOL, 9},
+    {"protocol 2", "\x08\x02\x10\x09", 4, CODEC_EPROTOCOL, 9,
+     "IngestBatch: protocol 2, not 1"},
     /* 10 09: batch 9, no protocol */
-    {"no protocol", "\x10\x09", 2, CODEC_EPROTOCOL, 9},
+    {"no protocol", "\x10\x09", 2, CODEC_EPROTOCOL, 9,
+     "protocol missing"},
     /* empty frame: no protocol, no batch id */
-    {"empty", "", 0, CODEC_EPROTOCOL, 0},
+    {"empty", "", 0, CODEC_EPROTOCOL, 0, "protocol missing"},
     /* 08 00 10 2a: protocol 0, batch 42 */
-    {"protocol 0", "\x08\x00\x10\x2a", 4, CODEC_EPROTOCOL, 42},
-    /* 08 81 80 80 80 10: protocol 2^32 + 1, not 1 even if truncated to
-     * 32 bits */
+    {"protocol 0", "\x08\x00\x10\x2a", 4, CODEC_EPROTOCOL, 42,
+     "protocol 0, not 1"},
+    /* 08 81 80 80 80 10 10 03: protocol 2^32 + 1, not 1 even if
+     * truncated to 32 bits; batch 3 */
     {"protocol 2^32+1", "\x08\x81\x80\x80\x80\x10\x10\x03", 8,
-     CODEC_EPROTOCOL, 3},
-    /* 08 02 08 01 10 05: protocol 2 then 1: the last wins, accepted */
-    {"protocol last wins", "\x08\x02\x08\x01\x10\x05", 6, 0, 5},
-    /* 08 01 10 05 7a 01 00: unknown field 15, 1 byte: ignored */
-    {"unknown top field", "\x08\x01\x10\x05\x7a\x01\x00", 7, 0, 5},
+     CODEC_EPROTOCOL, 3, "IngestBatch: protocol over 255, not 1"},
+    /* 08 02 10 09 7a 01 00: protocol 2 with a field 15 that version 1
+     * does not know: refused for the protocol, not for the field */
+    {"protocol 2, unknown field", "\x08\x02\x10\x09\x7a\x01\x00", 7,
+     CODEC_EPROTOCOL, 9, "protocol 2"},
+
+    /* -------- the schema, at any depth */
+    /* 08 01 10 05 7a 01 00: unknown field 15, 1 byte */
+    {"unknown top field", "\x08\x01\x10\x05\x7a\x01\x00", 7,
+     CODEC_EMALFORMED, 5,
+     "IngestBatch: unknown field 15 (wire type 2) at byte 4"},
+    /* ... 1a 06 | 0a 01 61 | 7a 01 00: event: source "a", then unknown
+     * field 15 (7a) of 1 byte at offset 6 + 3 = 9 */
+    {"unknown field in event",
+     "\x08\x01\x10\x07\x1a\x06\x0a\x01\x61\x7a\x01\x00", 12,
+     CODEC_EMALFORMED, 7,
+     "IngestBatch.events[0]: unknown field 15 (wire type 2) at byte 9"},
+    /* ... 1a 04 | 52 02 | 48 01: payment holding field 9 (48 = 9<<3 |
+     * varint) = 1, at byte 8 */
+    {"unknown field in payment", "\x08\x01\x10\x07\x1a\x04\x52\x02\x48\x01",
+     10, CODEC_EMALFORMED, 7,
+     "IngestBatch.events[0].payment: unknown field 9 (wire type 0) at "
+     "byte 8"},
+    /* ... 1a 04 | 72 02 | 20 01: budget holding field 4 varint */
+    {"unknown field in budget", "\x08\x01\x10\x07\x1a\x04\x72\x02\x20\x01",
+     10, CODEC_EMALFORMED, 7,
+     "IngestBatch.events[0].budget: unknown field 4 (wire type 0)"},
+    /* ... 1a 00 | 1a 02 78 00: an empty event, then one holding field
+     * 15 (78 = 15<<3 | varint) = 0: the path names the second */
+    {"unknown field in second event",
+     "\x08\x01\x10\x07\x1a\x00\x1a\x02\x78\x00", 10, CODEC_EMALFORMED, 7,
+     "IngestBatch.events[1]: unknown field 15 (wire type 0) at byte 8"},
+    /* ... 1a 02 | 00 01: event holding key 00: field number 0 */
+    {"field 0 in event", "\x08\x01\x10\x07\x1a\x02\x00\x01", 8,
+     CODEC_EMALFORMED, 7, "IngestBatch.events[0]: field number 0 at byte 6"},
+    /* ... 1a 04 | 52 02 | 00 01: field number 0 in the payment */
+    {"field 0 in payment", "\x08\x01\x10\x07\x1a\x04\x52\x02\x00\x01", 10,
+     CODEC_EMALFORMED, 7, "IngestBatch.events[0].payment: field number 0"},
+    /* ... 1a 06 | 80 80 80 80 10 01: key 2^32, i.e. field 2^29 (over
+     * the largest, 2^29-1) as varint, value 1 */
+    {"field number too large", "\x08\x01\x10\x07\x1a\x06\x80\x80\x80\x80"
+                               "\x10\x01", 12, CODEC_EMALFORMED, 7,
+     "events[0]: field number over 2^29-1 at byte 6"},
+
+    /* -------- varints inside messages */
+    /* ... 1a 02 | 18 ff: revision, cut by the end of the event */
+    {"cut varint in event", "\x08\x01\x10\x07\x1a\x02\x18\xff", 8,
+     CODEC_EMALFORMED, 7,
+     "IngestBatch.events[0].revision: varint cut by the end at byte 6"},
+    /* ... 1a 02 | 18 ff | 1a 00: the same, though the frame goes on
+     * with an empty event: the event's own length is the end */
+    {"varint across event end",
+     "\x08\x01\x10\x07\x1a\x02\x18\xff\x1a\x00", 10,
+     CODEC_EMALFORMED, 7, "events[0].revision: varint cut"},
+    /* ... 1a 0c | 18 ff*10 01: revision of eleven bytes */
+    {"long varint in event", "\x08\x01\x10\x07\x1a\x0c\x18\xff\xff\xff\xff"
+                             "\xff\xff\xff\xff\xff\xff\x01", 18,
+     CODEC_EMALFORMED, 7, "events[0].revision: varint over 64 bits"},
+    /* ... 1a 0b | 18 ff*9 02: ten bytes, bit 64 set */
+    {"varint bit 64 in event", "\x08\x01\x10\x07\x1a\x0b\x18\xff\xff\xff"
+                               "\xff\xff\xff\xff\xff\xff\x02", 17,
+     CODEC_EMALFORMED, 7, "events[0].revision: varint over 64 bits"},
+    /* ... 1a 03 | 18 81 00: revision 1 in two bytes */
+    {"padded value", "\x08\x01\x10\x07\x1a\x03\x18\x81\x00", 9,
+     CODEC_EMALFORMED, 7, "events[0].revision: varint not minimal at byte 6"},
+    /* ... 1a 03 | 18 80 00: revision 0 in two bytes */
+    {"padded zero", "\x08\x01\x10\x07\x1a\x03\x18\x80\x00", 9,
+     CODEC_EMALFORMED, 7, "varint not minimal"},
+    /* ... 1a 04 | 0a 81 00 61: source, length 1 in two bytes */
+    {"padded length", "\x08\x01\x10\x07\x1a\x04\x0a\x81\x00\x61", 10,
+     CODEC_EMALFORMED, 7, "events[0].source: length: varint not minimal"},
+    /* ... 1a 04 | 8a 00 01 61: source's key 0a in two bytes */
+    {"padded key", "\x08\x01\x10\x07\x1a\x04\x8a\x00\x01\x61", 10,
+     CODEC_EMALFORMED, 7, "events[0]: field key: varint not minimal"},
+    /* ... 1a 0d | 52 0b | 20 ff*9 01: payment amount_ore -1, ten bytes
+     * as int64 needs: minimal, accepted */
+    {"ten-byte varint", "\x08\x01\x10\x07\x1a\x0d\x52\x0b\x20\xff\xff\xff"
+                        "\xff\xff\xff\xff\xff\xff\x01", 19, 0, 7, ""},
+
+    /* -------- wire types */
+    /* 08 01 10 07 1a 02 08 01: event whose field 1 (source, a string) is
+     * a varint */
+    {"wrong wire type in event", "\x08\x01\x10\x07\x1a\x02\x08\x01", 8,
+     CODEC_EMALFORMED, 7,
+     "IngestBatch.events[0].source: wire type 0, expected 2 at byte 6"},
+    /* ... 1a 03 | 1a 01 31: revision (varint) length-delimited */
+    {"revision as bytes", "\x08\x01\x10\x07\x1a\x03\x1a\x01\x31", 9,
+     CODEC_EMALFORMED, 7, "events[0].revision: wire type 2, expected 0"},
+    /* ... 1a 05 | 25 01 00 00 00: deleted (varint) as fixed32 */
+    {"deleted as fixed32", "\x08\x01\x10\x07\x1a\x05\x25\x01\x00\x00\x00", 11,
+     CODEC_EMALFORMED, 7, "events[0].deleted: wire type 5, expected 0"},
+    /* ... 1a 02 | 50 01: payment (a message) as varint */
+    {"payment as varint", "\x08\x01\x10\x07\x1a\x02\x50\x01", 8,
+     CODEC_EMALFORMED, 7, "events[0].payment: wire type 0, expected 2"},
+    /* ... 1a 02 | 0b 0c: source as a group */
+    {"group in event", "\x08\x01\x10\x07\x1a\x02\x0b\x0c", 8,
+     CODEC_EMALFORMED, 7, "events[0].source: wire type 3, expected 2"},
+    /* ... 1a 06 | 72 04 | 1a 02 01 02: budget monthly_ore packed (field
+     * 3 length-delimited: 1, 2); declared unpacked, as protobuf-c writes */
+    {"packed monthly_ore", "\x08\x01\x10\x07\x1a\x06\x72\x04\x1a\x02\x01\x02",
+     12, CODEC_EMALFORMED, 7,
+     "IngestBatch.events[0].budget.monthly_ore: wire type 2, expected 0"},
+    /* 08 01 18 05: events (field 3) as a varint */
+    {"events as varint", "\x08\x01\x18\x05", 4, CODEC_EMALFORMED, 0,
+     "IngestBatch.events: wire type 0, expected 2 at byte 2"},
+    /* 08 01 11 + 8 bytes: batch id as fixed64: the scan does not read it
+     * (no echo), the walk refuses it */
+    {"batch id as fixed64", "\x08\x01\x11\x07\x00\x00\x00\x00\x00\x00\x00",
+     11, CODEC_EMALFORMED, 0,
+     "IngestBatch.batch_id: wire type 1, expected 0 at byte 2"},
+
+    /* -------- canonical order and multiplicity */
+    /* 08 02 08 01 10 05: protocol 2 then 1: protobuf would take the
+     * last, canonical frames send it once */
+    {"protocol twice", "\x08\x02\x08\x01\x10\x05", 6, CODEC_EMALFORMED, 5,
+     "IngestBatch.protocol: sent twice at byte 2"},
+    /* 10 05 08 01: batch id before protocol */
+    {"top fields out of order", "\x10\x05\x08\x01", 4, CODEC_EMALFORMED, 5,
+     "IngestBatch.protocol: field 1 after field 2: not in number order"},
+    /* 08 01 10 07 1a 00 10 08: an event, then batch id again (8, the one
+     * echoed: the last wins for the echo) */
+    {"batch id after events", "\x08\x01\x10\x07\x1a\x00\x10\x08", 8,
+     CODEC_EMALFORMED, 8,
+     "IngestBatch.batch_id: field 2 after field 3: not in number order"},
+    /* ... 1a 06 | 12 01 61 | 0a 01 62: id before source */
+    {"event fields out of order",
+     "\x08\x01\x10\x07\x1a\x06\x12\x01\x61\x0a\x01\x62", 12,
+     CODEC_EMALFORMED, 7,
+     "IngestBatch.events[0].source: field 1 after field 2: not in number "
+     "order at byte 9"},
+    /* ... 1a 06 | 0a 01 61 | 0a 01 62: source twice */
+    {"source twice", "\x08\x01\x10\x07\x1a\x06\x0a\x01\x61\x0a\x01\x62", 12,
+     CODEC_EMALFORMED, 7, "events[0].source: sent twice at byte 9"},
+    /* ... 1a 04 | 52 00 | 5a 00: an empty payment and an empty
+     * placement: two members of the body oneof */
+    {"two bodies", "\x08\x01\x10\x07\x1a\x04\x52\x00\x5a\x00", 10,
+     CODEC_EMALFORMED, 7,
+     "events[0].placement: second member of a oneof, after payment"},
+    /* ... 1a 06 | 72 04 | 18 01 08 01: monthly_ore 1, then year */
+    {"budget out of order", "\x08\x01\x10\x07\x1a\x06\x72\x04\x18\x01\x08"
+                            "\x01", 12, CODEC_EMALFORMED, 7,
+     "budget.year: field 1 after field 3"},
+
+    /* -------- values and strings */
+    /* ... 1a 02 | 20 02: deleted = 2, not a bool */
+    {"bool 2", "\x08\x01\x10\x07\x1a\x02\x20\x02", 8, CODEC_EMALFORMED, 7,
+     "events[0].deleted: value not 0 or 1 at byte 6"},
+    /* ... 1a 08 | 52 06 | 38 80 80 80 80 10: head_birth_year 2^32 */
+    {"uint32 2^32", "\x08\x01\x10\x07\x1a\x08\x52\x06\x38\x80\x80\x80\x80"
+                    "\x10", 14, CODEC_EMALFORMED, 7,
+     "events[0].payment.head_birth_year: value over 32 bits"},
+    /* ... 1a 05 | 0a 03 61 00 62: source "a\0b" */
+    {"NUL in string", "\x08\x01\x10\x07\x1a\x05\x0a\x03\x61\x00\x62", 11,
+     CODEC_EMALFORMED, 7, "events[0].source: NUL byte in a string at byte 6"},
+    /* ... 1a 03 | 0a 03 61 | 7a 01 00: source of 3 bytes in an event
+     * of 3: its length runs past the event's end */
+    {"string past event end",
+     "\x08\x01\x10\x07\x1a\x03\x0a\x03\x61\x7a\x01\x00", 12,
+     CODEC_EMALFORMED, 7, "events[0].source: 3 bytes, only 1 left at byte 6"},
+    /* 08 01 10 07 1a 04 0a 05 61 62: source says 5 bytes, 2 follow
+     * (and the event says 4) */
+    {"cut string in event", "\x08\x01\x10\x07\x1a\x04\x0a\x05\x61\x62", 10,
+     CODEC_EMALFORMED, 7, "only 2 left"},
+
+    /* -------- accepted */
     /* 08 01 10 05 1a 00: one empty event */
-    {"empty event", "\x08\x01\x10\x05\x1a\x00", 6, 0, 5},
+    {"empty event", "\x08\x01\x10\x05\x1a\x00", 6, 0, 5, ""},
+    /* ... 1a 02 | 20 00: deleted = false, sent: canonical, accepted */
+    {"deleted false", "\x08\x01\x10\x07\x1a\x02\x20\x00", 8, 0, 7, ""},
+    /* ... 1a 02 | 52 00: an empty payment */
+    {"empty body", "\x08\x01\x10\x07\x1a\x02\x52\x00", 8, 0, 7, ""},
+    /* ... 1a 08 | 72 06 | 18 01 18 02 18 03: monthly_ore 1, 2, 3
+     * unpacked: repeated fields repeat their key */
+    {"repeated scalar", "\x08\x01\x10\x07\x1a\x08\x72\x06\x18\x01\x18\x02"
+                        "\x18\x03", 14, 0, 7, ""},
 };
 /* clang-format on */
 
@@ -533,9 +750,11 @@ static void test_batch_refusals(void **state)
         int rc = codec_batch_decode(r->bytes, r->len, &b);
 
         if (rc != r->want || b.batch_id != r->batch_id)
-            fail_msg("%s: want %d id %llu, got %d id %llu", r->what, r->want,
-                     (unsigned long long)r->batch_id, rc,
-                     (unsigned long long)b.batch_id);
+            fail_msg("%s: want %d id %llu, got %d id %llu (%s)", r->what,
+                     r->want, (unsigned long long)r->batch_id, rc,
+                     (unsigned long long)b.batch_id, b.why);
+        if (r->want == 0 ? b.why[0] != '\0' : !strstr(b.why, r->why))
+            fail_msg("%s: want why \"%s\", got \"%s\"", r->what, r->why, b.why);
         if (rc != 0) {
             assert_null(b.msg);
             assert_null(b.events);
@@ -591,34 +810,70 @@ static void test_batch_truncated(void **state)
  * (zero bytes would be malformed: field 0); exactly 1 MiB is fine. */
 static void test_batch_oversized(void **state)
 {
+    static Nyckel__Event *ptrs[684];
+    static char pool[CODEC_STRING_MAX + 1]; /* 128 'a', then NUL */
+    char **slots[11];
+    Nyckel__Decision d = NYCKEL__DECISION__INIT;
+    Nyckel__Event e;
     struct codec_batch b;
-    uint8_t *buf = calloc(1, CODEC_BATCH_MAX_BYTES + 1);
-    size_t pad;
+    uint8_t *buf = calloc(1, CODEC_BATCH_MAX_BYTES + 1), *frame;
+    size_t len, size;
 
     (void)state;
     assert_non_null(buf);
     assert_int_equal(codec_batch_decode(buf, CODEC_BATCH_MAX_BYTES + 1, &b),
                      CODEC_EOVERSIZED);
     assert_int_equal(b.batch_id, 0);
-    codec_batch_free(&b);
-
-    /* 08 01 10 05, then unknown field 15 (7a) with a 3-byte length
-     * varint and padding: 4 + 1 + 3 + pad = 1 048 576 */
-    pad = CODEC_BATCH_MAX_BYTES - 8;
-    memcpy(buf, "\x08\x01\x10\x05\x7a", 5);
-    buf[5] = (uint8_t)(0x80 | (pad & 0x7f));
-    buf[6] = (uint8_t)(0x80 | ((pad >> 7) & 0x7f));
-    buf[7] = (uint8_t)(pad >> 14);
-    assert_int_equal(codec_batch_decode(buf, CODEC_BATCH_MAX_BYTES, &b), 0);
-    assert_int_equal(b.batch_id, 5);
-    assert_int_equal(b.n_events, 0);
+    assert_string_equal(b.why, "IngestBatch: 1048577 bytes, at most 1048576");
     codec_batch_free(&b);
     free(buf);
+
+    /* 1 048 576 = 4 (08 01 10 05) + 684 events * 1533 framed bytes
+     * (1a, a 2-byte length, 1530 bytes of event): a decision whose
+     * strings grow one byte at a time until the event is 1530 bytes */
+    memset(pool, 'a', CODEC_STRING_MAX);
+    common(&e, pool + CODEC_STRING_MAX - 100, 1); /* id of 100 bytes */
+    e.body_case = NYCKEL__EVENT__BODY_DECISION;
+    e.decision = &d;
+    slots[0] = &d.person;
+    slots[1] = &d.household;
+    slots[2] = &d.gender;
+    slots[3] = &d.type;
+    slots[4] = &d.case_;
+    slots[5] = &d.outcome;
+    slots[6] = &d.intervention;
+    slots[7] = &d.legal_basis;
+    slots[8] = &d.decided_on;
+    slots[9] = &d.executed_on;
+    slots[10] = &d.target;
+    for (size_t i = 0; i < 11; i++)
+        *slots[i] = pool + CODEC_STRING_MAX; /* "" */
+    for (size_t i = 0; (size = nyckel__event__get_packed_size(&e)) < 1530;) {
+        char **s = slots[i];
+
+        if (strlen(*s) == 127)
+            i++; /* stay below 128: a one-byte length */
+        else
+            (*s)--;
+        assert_true(i < 11);
+    }
+    assert_int_equal(size, 1530);
+    for (size_t i = 0; i < 684; i++)
+        ptrs[i] = &e;
+    frame = pack_batch(1, 5, 684, ptrs, &len);
+    assert_int_equal(len, CODEC_BATCH_MAX_BYTES);
+    assert_int_equal(codec_batch_decode(frame, len, &b), 0);
+    assert_int_equal(b.batch_id, 5);
+    assert_int_equal(b.n_events, 684);
+    codec_batch_free(&b);
+    free(frame);
 }
 
 /* A 1 MiB frame that is one event full of 2-byte unknown fields would
- * make protobuf-c allocate ~30 MB; the unpack budget refuses it. */
-static void test_batch_unpack_budget(void **state)
+ * make protobuf-c allocate ~30 MB (which the unpack budget refused when
+ * unknown fields were allowed); the walk refuses it at the first one,
+ * before anything is allocated. */
+static void test_batch_flood(void **state)
 {
     struct codec_batch b;
     size_t len = CODEC_BATCH_MAX_BYTES, body = len - 8, i;
@@ -635,8 +890,23 @@ static void test_batch_unpack_budget(void **state)
         buf[i] = 0x78;
         buf[i + 1] = 0x00;
     }
-    assert_int_equal(codec_batch_decode(buf, len, &b), CODEC_EOVERSIZED);
+    assert_int_equal(codec_batch_decode(buf, len, &b), CODEC_EMALFORMED);
     assert_int_equal(b.batch_id, 5);
+    assert_string_equal(
+        b.why,
+        "IngestBatch.events[0]: unknown field 15 (wire type 0) at byte 8");
+    codec_batch_free(&b);
+
+    /* 1000 empty events (1a 00 each) are the most a frame may hold, and
+     * cheap: 1000 structs */
+    len = 4 + 2 * CODEC_BATCH_MAX_EVENTS;
+    for (i = 4; i < len; i += 2) {
+        buf[i] = 0x1a;
+        buf[i + 1] = 0x00;
+    }
+    assert_int_equal(codec_batch_decode(buf, len, &b), 0);
+    assert_int_equal(b.n_events, CODEC_BATCH_MAX_EVENTS);
+    assert_int_equal(b.events[999].kind, EVENT_NONE);
     codec_batch_free(&b);
     free(buf);
 }
@@ -727,6 +997,29 @@ static void test_batch_wrong_protocol(void **state)
     free(buf);
 }
 
+/* Stored events: bytes codec_batch_decode made; anything else is
+ * corruption and refused as strictly as a frame. */
+/* clang-format off */
+static const struct bytes_row stored_rows[] = {
+    /* 0a 05 61: source of 5 bytes, 1 present */
+    {"cut string", "\x0a\x05\x61", 3, CODEC_EMALFORMED, 0, NULL},
+    /* 0a 01 61 78 00: source "a", unknown field 15 = 0 */
+    {"unknown field", "\x0a\x01\x61\x78\x00", 5, CODEC_EMALFORMED, 0, NULL},
+    /* 18 81 00: revision 1, padded */
+    {"padded varint", "\x18\x81\x00", 3, CODEC_EMALFORMED, 0, NULL},
+    /* 12 01 61 0a 01 62: id before source */
+    {"out of order", "\x12\x01\x61\x0a\x01\x62", 6, CODEC_EMALFORMED, 0,
+     NULL},
+    /* 52 02 48 01: payment with unknown field 9 */
+    {"unknown in body", "\x52\x02\x48\x01", 4, CODEC_EMALFORMED, 0, NULL},
+    /* 0a 01 61 18 02 20 01 52 00: source "a", revision 2, deleted, an
+     * empty payment: a stored tombstone */
+    {"tombstone", "\x0a\x01\x61\x18\x02\x20\x01\x52\x00", 9, 0, 0, NULL},
+    /* empty bytes: an event with nothing, kind none */
+    {"empty", "", 0, 0, 0, NULL},
+};
+/* clang-format on */
+
 static void test_event_decode_refusals(void **state)
 {
     struct event_in in;
@@ -739,16 +1032,172 @@ static void test_event_decode_refusals(void **state)
         codec_event_decode(big, CODEC_EVENT_MAX_BYTES + 1, &in, &msg),
         CODEC_EOVERSIZED);
     assert_null(msg);
-    /* 0a 05 61: source of 5 bytes, 1 present */
-    assert_int_equal(codec_event_decode("\x0a\x05\x61", 3, &in, &msg),
-                     CODEC_EMALFORMED);
-    assert_null(msg);
-    /* empty bytes: an event with nothing, kind none */
+    for (size_t i = 0; i < sizeof stored_rows / sizeof stored_rows[0]; i++) {
+        const struct bytes_row *r = &stored_rows[i];
+        int rc = codec_event_decode(r->bytes, r->len, &in, &msg);
+
+        if (rc != r->want)
+            fail_msg("%s: want %d, got %d", r->what, r->want, rc);
+        if (rc)
+            assert_null(msg);
+        else
+            assert_non_null(msg);
+        codec_event_free(&msg);
+    }
+    /* empty bytes: kind none, nothing set */
     assert_int_equal(codec_event_decode("", 0, &in, &msg), 0);
     assert_int_equal(in.kind, EVENT_NONE);
     assert_null(in.source);
     codec_event_free(&msg);
     free(big);
+}
+
+/* Every string of every message is at most CODEC_STRING_MAX bytes on the
+ * wire; below that, validate's limits give a per-event reason. */
+static void test_string_caps(void **state)
+{
+    static char pool[CODEC_STRING_MAX + 2]; /* 129 'a', then NUL */
+    const char *s128 = pool + 1, *s129 = pool, *s33 = pool + 129 - 33;
+    struct test_events t;
+    struct codec_batch b;
+    struct event ev;
+    char text[VALIDATE_TEXT_MAX];
+    uint8_t *buf;
+    size_t len;
+
+    (void)state;
+    memset(pool, 'a', CODEC_STRING_MAX + 1);
+    test_events_init(&t);
+
+    /* source of 128 bytes: the codec takes it, validate says too long */
+    t.ev[0].source = (char *)s128;
+    buf = pack_batch(1, 11, 1, t.ptrs, &len);
+    assert_int_equal(codec_batch_decode(buf, len, &b), 0);
+    assert_int_equal(validate_event(&b.events[0], &ev, text), REASON_TOO_LONG);
+    codec_batch_free(&b);
+    free(buf);
+    /* 129: the frame is refused; "0a 81 01" starts at byte 6 */
+    t.ev[0].source = (char *)s129;
+    buf = pack_batch(1, 11, 1, t.ptrs, &len);
+    assert_int_equal(codec_batch_decode(buf, len, &b), CODEC_EMALFORMED);
+    assert_int_equal(b.batch_id, 11);
+    assert_string_equal(
+        b.why,
+        "IngestBatch.events[0].source: 129 bytes, at most 128 at byte 7");
+    codec_batch_free(&b);
+    free(buf);
+    t.ev[0].source = (char *)"procapita-0127";
+
+    /* intervention, a free code: 33 bytes reach validate (too_long at
+     * EVENT_CODE_MAX = 32), 129 do not */
+    t.dec.intervention = (char *)s33;
+    buf = pack_batch(1, 12, N_TEST_EVENTS, t.ptrs, &len);
+    assert_int_equal(codec_batch_decode(buf, len, &b), 0);
+    assert_int_equal(validate_event(&b.events[2], &ev, text), REASON_TOO_LONG);
+    codec_batch_free(&b);
+    free(buf);
+    t.dec.intervention = (char *)s129;
+    buf = pack_batch(1, 12, N_TEST_EVENTS, t.ptrs, &len);
+    assert_int_equal(codec_batch_decode(buf, len, &b), CODEC_EMALFORMED);
+    assert_non_null(strstr(b.why, "IngestBatch.events[2].decision.intervention:"
+                                  " 129 bytes, at most 128"));
+    codec_batch_free(&b);
+    free(buf);
+    t.dec.intervention = NULL;
+
+    /* a tombstone's body, which validate reads only for personnummer,
+     * is bounded all the same */
+    t.tomb.category = (char *)s129;
+    buf = pack_batch(1, 13, N_TEST_EVENTS, t.ptrs, &len);
+    assert_int_equal(codec_batch_decode(buf, len, &b), CODEC_EMALFORMED);
+    assert_non_null(strstr(b.why, "IngestBatch.events[5].payment.category:"));
+    codec_batch_free(&b);
+    free(buf);
+}
+
+/* Repeated fields: events at most 1000 (test_batch_too_many), domains
+ * and filters 16 (test_query_refusals), any other (monthly_ore) 64. */
+static void test_repeated_caps(void **state)
+{
+    int64_t months[CODEC_REPEATED_MAX + 1];
+    struct test_events t;
+    struct codec_batch b;
+    struct event ev;
+    char text[VALIDATE_TEXT_MAX];
+    uint8_t *buf;
+    size_t len;
+
+    (void)state;
+    memset(months, 0, sizeof months);
+    test_events_init(&t);
+    t.bud.monthly_ore = months;
+    /* 64 monthly amounts: decoded; validate wants 0 or 12 */
+    t.bud.n_monthly_ore = CODEC_REPEATED_MAX;
+    buf = pack_batch(1, 21, N_TEST_EVENTS, t.ptrs, &len);
+    assert_int_equal(codec_batch_decode(buf, len, &b), 0);
+    assert_int_equal(b.events[4].u.budget.n_monthly, 64);
+    assert_int_equal(validate_event(&b.events[4], &ev, text),
+                     REASON_BAD_BUDGET_PROFILE);
+    codec_batch_free(&b);
+    free(buf);
+    /* 65: refused at the 65th, "18 00" number 65 */
+    t.bud.n_monthly_ore = CODEC_REPEATED_MAX + 1;
+    buf = pack_batch(1, 21, N_TEST_EVENTS, t.ptrs, &len);
+    assert_int_equal(codec_batch_decode(buf, len, &b), CODEC_EMALFORMED);
+    assert_non_null(strstr(b.why, "IngestBatch.events[4].budget.monthly_ore: "
+                                  "more than 64 elements"));
+    codec_batch_free(&b);
+    free(buf);
+}
+
+/* The walk follows the schema's descriptors, so the schema has to be
+ * what codec.c assumes: no message that contains itself (directly or
+ * not), nesting at most IngestBatch > Event > body (the walk stops at
+ * 4), at most 64 fields per message, no packed, required or defaulted
+ * field (each would make protobuf-c's pack differ from what the walk
+ * takes as canonical). */
+static unsigned schema_check(const ProtobufCMessageDescriptor *d,
+                             const ProtobufCMessageDescriptor **stack,
+                             unsigned depth)
+{
+    unsigned deepest = depth + 1;
+
+    for (unsigned i = 0; i < depth; i++)
+        if (stack[i] == d)
+            fail_msg("%s contains itself", d->name);
+    assert_true(depth < 8);
+    stack[depth] = d;
+    assert_true(d->n_fields <= 64);
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+
+        if (f->flags & PROTOBUF_C_FIELD_FLAG_PACKED)
+            fail_msg("%s.%s is packed", d->name, f->name);
+        if (f->label == PROTOBUF_C_LABEL_REQUIRED)
+            fail_msg("%s.%s is required", d->name, f->name);
+        if (f->default_value)
+            fail_msg("%s.%s has a default", d->name, f->name);
+        if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+            unsigned n = schema_check(f->descriptor, stack, depth + 1);
+
+            if (n > deepest)
+                deepest = n;
+        }
+    }
+    return deepest;
+}
+
+static void test_schema_not_recursive(void **state)
+{
+    const ProtobufCMessageDescriptor *stack[8];
+
+    (void)state;
+    /* IngestBatch > Event > Payment: 3 levels */
+    assert_int_equal(schema_check(&nyckel__ingest_batch__descriptor, stack, 0),
+                     3);
+    assert_int_equal(schema_check(&nyckel__event__descriptor, stack, 0), 2);
+    /* Query > Dim */
+    assert_int_equal(schema_check(&nyckel__query__descriptor, stack, 0), 2);
 }
 
 /* ------------------------------------------------------- encoders */
@@ -921,7 +1370,8 @@ static void test_result_encode(void **state)
 {
     const struct codec_slice slices[2] = {
         {"0127", "eb", "2014", 0, NULL, 3, test_metrics, 5, 0, NULL, NULL},
-        {"0127", "pl", "2014-T2", 2, test_dims, 1, test_metrics, 0, 0, NULL, NULL},
+        {"0127", "pl", "2014-T2", 2, test_dims, 1, test_metrics, 0, 0, NULL,
+         NULL},
     };
     Nyckel__QueryResult *m;
     uint8_t *buf;
@@ -1110,6 +1560,115 @@ static void test_query_refusals(void **state)
     free(big);
 }
 
+/* Query frames, strictly. Fields: protocol 1 (08), municipality 2 (12),
+ * domains 3 (1a), period 4 (22), period_to 5 (2a), rollup 6 (32),
+ * filters 7 (3a), compare_previous_year 8 (40); in a Dim key 1 (0a),
+ * value 2 (12). batch_id is unused (0). */
+/* clang-format off */
+static const struct bytes_row query_rows[] = {
+    /* 08 01 12 04 "0127": the smallest useful query */
+    {"minimal", "\x08\x01\x12\x04\x30\x31\x32\x37", 8, 0, 0, ""},
+    /* 08 01 48 01: field 9 varint: unknown */
+    {"unknown field", "\x08\x01\x48\x01", 4, CODEC_EMALFORMED, 0,
+     "Query: unknown field 9 (wire type 0) at byte 2"},
+    /* 08 01 3a 02 18 01: a filter holding field 3: unknown in Dim */
+    {"unknown field in filter", "\x08\x01\x3a\x02\x18\x01", 6,
+     CODEC_EMALFORMED, 0,
+     "Query.filters[0]: unknown field 3 (wire type 0) at byte 4"},
+    /* 08 01 3a 00 3a 02 00 01: an empty filter, then one with field 0 */
+    {"field 0 in second filter", "\x08\x01\x3a\x00\x3a\x02\x00\x01", 8,
+     CODEC_EMALFORMED, 0, "Query.filters[1]: field number 0 at byte 6"},
+    /* 08 01 1a 02 "eb" 22 04 "2014" 1a 02 "pl": domains around period */
+    {"domains interleaved", "\x08\x01\x1a\x02\x65\x62\x22\x04\x32\x30\x31"
+                            "\x34\x1a\x02\x70\x6c", 16, CODEC_EMALFORMED, 0,
+     "Query.domains: field 3 after field 4: not in number order at byte 12"},
+    /* 12 01 61 08 01: municipality before protocol */
+    {"protocol last", "\x12\x01\x61\x08\x01", 5, CODEC_EMALFORMED, 0,
+     "Query.protocol: field 1 after field 2"},
+    /* 08 01 22 01 31 22 01 32: period twice */
+    {"period twice", "\x08\x01\x22\x01\x31\x22\x01\x32", 8, CODEC_EMALFORMED,
+     0, "Query.period: sent twice at byte 5"},
+    /* 08 01 40 02: compare_previous_year = 2 */
+    {"bool 2", "\x08\x01\x40\x02", 4, CODEC_EMALFORMED, 0,
+     "Query.compare_previous_year: value not 0 or 1"},
+    /* 08 01 12 04 30 31 00 37: municipality "01\0" "7" */
+    {"NUL", "\x08\x01\x12\x04\x30\x31\x00\x37", 8, CODEC_EMALFORMED, 0,
+     "Query.municipality: NUL byte in a string"},
+    /* 08 01 10 01: municipality as varint */
+    {"wrong wire type", "\x08\x01\x10\x01", 4, CODEC_EMALFORMED, 0,
+     "Query.municipality: wire type 0, expected 2"},
+    /* 08 01 40 ff*10 01: eleven-byte varint */
+    {"long varint", "\x08\x01\x40\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+                    "\x01", 14, CODEC_EMALFORMED, 0, "varint over 64 bits"},
+    /* 08 01 40 81 00: compare 1 in two bytes */
+    {"padded varint", "\x08\x01\x40\x81\x00", 5, CODEC_EMALFORMED, 0,
+     "Query.compare_previous_year: varint not minimal at byte 2"},
+    /* 08 81 00: protocol 1 in two bytes: the scan refuses it */
+    {"padded protocol", "\x08\x81\x00", 3, CODEC_EMALFORMED, 0,
+     "Query.protocol: varint not minimal at byte 0"},
+    /* 08 01 00 00: field 0 */
+    {"field 0", "\x08\x01\x00\x00", 4, CODEC_EMALFORMED, 0,
+     "Query: field number 0 at byte 2"},
+    /* 08 01 3a 03 0a 01 61: a filter with a key and no value */
+    {"filter without value", "\x08\x01\x3a\x03\x0a\x01\x61", 7,
+     CODEC_EMALFORMED, 0, "Query.filters[0]: value missing"},
+    /* 08 01 3a 03 12 01 61: a filter with a value and no key */
+    {"filter without key", "\x08\x01\x3a\x03\x12\x01\x61", 7,
+     CODEC_EMALFORMED, 0, "Query.filters[0]: key missing"},
+    /* 08 02 48 01: protocol 2 and a field 9: the protocol is refused */
+    {"protocol 2, unknown field", "\x08\x02\x48\x01", 4, CODEC_EPROTOCOL, 0,
+     "Query: protocol 2, not 1"},
+    /* 12 01 61: no protocol */
+    {"no protocol", "\x12\x01\x61", 3, CODEC_EPROTOCOL, 0,
+     "Query: protocol missing, not 1"},
+    /* 08 01 3a 00: an empty filter: both missing */
+    {"empty filter", "\x08\x01\x3a\x00", 4, CODEC_EMALFORMED, 0,
+     "key missing"},
+};
+/* clang-format on */
+
+static void test_query_strict(void **state)
+{
+    static char pool[CODEC_STRING_MAX + 2];
+    Nyckel__Query q = NYCKEL__QUERY__INIT;
+    struct codec_query cq;
+    uint8_t *buf;
+    size_t len;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof query_rows / sizeof query_rows[0]; i++) {
+        const struct bytes_row *r = &query_rows[i];
+        int rc = codec_query_decode(r->bytes, r->len, &cq);
+
+        if (rc != r->want)
+            fail_msg("%s: want %d, got %d (%s)", r->what, r->want, rc, cq.why);
+        if (r->want == 0 ? cq.why[0] != '\0' : !strstr(cq.why, r->why))
+            fail_msg("%s: want why \"%s\", got \"%s\"", r->what, r->why,
+                     cq.why);
+        if (rc)
+            assert_null(cq.msg);
+        codec_query_free(&cq);
+    }
+
+    /* rollup of 128 bytes is decoded (query.c judges it), 129 are not */
+    memset(pool, 'a', CODEC_STRING_MAX + 1);
+    q.has_protocol = 1;
+    q.protocol = 1;
+    q.rollup = pool + 1;
+    buf = pack_query(&q, &len);
+    assert_int_equal(codec_query_decode(buf, len, &cq), 0);
+    assert_int_equal(strlen(cq.rollup), 128);
+    codec_query_free(&cq);
+    free(buf);
+    q.rollup = pool;
+    buf = pack_query(&q, &len);
+    assert_int_equal(codec_query_decode(buf, len, &cq), CODEC_EMALFORMED);
+    assert_string_equal(cq.why,
+                        "Query.rollup: 129 bytes, at most 128 at byte 2");
+    codec_query_free(&cq);
+    free(buf);
+}
+
 /* ------------------------------------------------------- strerror */
 
 static void test_strerror(void **state)
@@ -1144,17 +1703,21 @@ int main(void)
         cmocka_unit_test(test_batch_refusals),
         cmocka_unit_test(test_batch_truncated),
         cmocka_unit_test(test_batch_oversized),
-        cmocka_unit_test(test_batch_unpack_budget),
+        cmocka_unit_test(test_batch_flood),
         cmocka_unit_test(test_batch_too_many),
         cmocka_unit_test(test_batch_full_size),
         cmocka_unit_test(test_batch_wrong_protocol),
         cmocka_unit_test(test_event_decode_refusals),
+        cmocka_unit_test(test_string_caps),
+        cmocka_unit_test(test_repeated_caps),
+        cmocka_unit_test(test_schema_not_recursive),
         cmocka_unit_test(test_ack_encode),
         cmocka_unit_test(test_update_encode),
         cmocka_unit_test(test_heartbeat_encode),
         cmocka_unit_test(test_result_encode),
         cmocka_unit_test(test_query_decode),
         cmocka_unit_test(test_query_refusals),
+        cmocka_unit_test(test_query_strict),
         cmocka_unit_test(test_strerror),
     };
 
