@@ -18,7 +18,7 @@ endif
 
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS := libzmq3-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev \
-            lmdb-utils pkg-config libcmocka-dev libjansson-dev libcsv-dev jq
+            lmdb-utils pkg-config libcmocka-dev libjansson-dev libcsv-dev jq python3
 PKGS     := libzmq lmdb libprotobuf-c jansson
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -190,6 +190,14 @@ $(BUILD)/tests/fuzz_gen_corpus: $(BUILD)/obj/tests/fuzz/gen_corpus.o $(BUILD)/li
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 test: $(FUZZ_REPLAYS)
+
+# The long runs: the property test with thousands of seeds and the
+# power-loss test with at least 100 power cuts.
+.PHONY: soak
+soak: deps all $(FAULT_TOOLS)
+	$(Q)SEEDS=3000 PROP_SEED=10000 PROP_CHUNK=250 BUILD=$(BUILD) bash tests/it/property.sh
+	$(Q)PL_MIN_ROUNDS=100 PL_MAX_ROUNDS=150 PL_HOUSEHOLDS=300 BUILD=$(BUILD) \
+	    bash tests/it/powerloss.sh
 
 .PHONY: fuzz fuzz-corpus
 fuzz: deps

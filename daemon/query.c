@@ -74,7 +74,8 @@ struct answer_slice {
 };
 
 struct answer {
-    struct answer_slice *v;
+    struct answer_slice **v;    /* each its own allocation: the strings
+                                   of a slice point into it */
     size_t n, cap;
     const char *error;
     char text[200];
@@ -238,13 +239,17 @@ static int query_add_slice(struct answer *a, struct cellmap *cm,
         a->cap = a->cap ? 2 * a->cap : 16;
         a->v = xrealloc(a->v, a->cap * sizeof(*a->v));
     }
-    struct answer_slice *s = &a->v[a->n];
+    struct answer_slice *s = xmalloc(sizeof(*s));
     int rc = cell_key(s->key, muni, d->name, p, slice);
-    if (rc || cell_key_split(s->key, &s->parts))
+    if (rc || cell_key_split(s->key, &s->parts)) {
+        free(s);
         return 0;
+    }
     size_t n_m;
-    if ((rc = d->metrics(cm, &s->parts, as_of, s->m, &n_m)))
+    if ((rc = d->metrics(cm, &s->parts, as_of, s->m, &n_m))) {
+        free(s);
         return rc;
+    }
     for (size_t i = 0; i < n_m; i++)
         s->cm[i] = (struct codec_metric){.id = s->m[i].id,
                                          .label = s->m[i].label,
@@ -261,14 +266,17 @@ static int query_add_slice(struct answer *a, struct cellmap *cm,
     const void *val;
     size_t len;
     s->seq = 0;
-    if ((rc = cellmap_get(cm, CELLMAP_SEQS, s->key, &val, &len)))
-        return rc;
-    if (len == sizeof(s->seq))
-        memcpy(&s->seq, val, sizeof(s->seq));
     s->n_previous = 0;
-    if (compare && (rc = query_compare(s, cm, d, as_of)))
+    if ((rc = cellmap_get(cm, CELLMAP_SEQS, s->key, &val, &len)) == 0 &&
+        len == sizeof(s->seq))
+        memcpy(&s->seq, val, sizeof(s->seq));
+    if (rc == 0 && compare)
+        rc = query_compare(s, cm, d, as_of);
+    if (rc) {
+        free(s);
         return rc;
-    a->n++;
+    }
+    a->v[a->n++] = s;
     return 0;
 }
 
@@ -462,7 +470,7 @@ reply:
     }
     struct codec_slice *cs = xcalloc(a.n ? a.n : 1, sizeof(*cs));
     for (size_t i = 0; i < a.n && !a.error; i++) {
-        struct answer_slice *s = &a.v[i];
+        struct answer_slice *s = a.v[i];
         cs[i] = (struct codec_slice){.municipality = s->parts.muni,
                                      .domain = s->parts.domain,
                                      .period = s->parts.period_id,
@@ -480,6 +488,8 @@ reply:
     rc = codec_result_encode(seq, as_of_s, a.error ? 0 : a.n, cs, a.error,
                              a.error ? a.text : NULL, out, out_len);
     free(cs);
+    for (size_t i = 0; i < a.n; i++)
+        free(a.v[i]);
     free(a.v);
     free(ps);
     cellmap_destroy(&cm);

@@ -22,8 +22,9 @@ NK_AS_OF=2014-12-31
 PUSH=
 trap '[ -z "$PUSH" ] || kill "$PUSH" 2>/dev/null || true; nk_cleanup' EXIT
 
-MIN_ROUNDS=20   # power cuts during the push
-MAX_ROUNDS=40   # then the push may finish undisturbed
+MIN_ROUNDS=${PL_MIN_ROUNDS:-20} # power cuts during the push (soak: 100)
+MAX_ROUNDS=${PL_MAX_ROUNDS:-40} # then the push may finish undisturbed
+PL_HOUSEHOLDS=${PL_HOUSEHOLDS:-55} # size of the pushed history
 KB_ROUNDS=8     # rounds of the known-batch check, each phase
 KB_EVENTS=5     # payments of 1000 kr in a batch
 # a slow disk: at most one commit of 5 events per 20 ms on any machine,
@@ -92,7 +93,7 @@ echo "ok: NKFAULT_FAIL_WRITE=1 fails the first write"
 
 # ---- 1. power cuts during a push ------------------------------------------
 "$BUILD/nyckel-gen" --seed 23 --kinds payment,placement,referral,decision,budget \
-    --from 2013-01 --to 2014-12 --households 55 >"$NK_TMP/events.jsonl"
+    --from 2013-01 --to 2014-12 --households "$PL_HOUSEHOLDS" >"$NK_TMP/events.jsonl"
 lines=$(wc -l <"$NK_TMP/events.jsonl" | tr -d ' ')
 
 t0=$SECONDS
