@@ -310,8 +310,28 @@ static uint64_t publish_fingerprint(struct cellmap *cm, const char *topic,
     return h;
 }
 
+static int publish_rollover_once(struct store *st, struct publish *p,
+                                 int32_t old_as_of, int32_t new_as_of,
+                                 publish_advance_fn advance, void *ctx);
+
 int publish_rollover(struct store *st, struct publish *p, int32_t old_as_of,
                      int32_t new_as_of, publish_advance_fn advance, void *ctx)
+{
+    /* As for a batch (DESIGN §7): a full map grows, and the whole
+     * rollover is done again in one transaction. */
+    for (int tries = 0;; tries++) {
+        int rc = publish_rollover_once(st, p, old_as_of, new_as_of, advance,
+                                       ctx);
+        if (rc != STORE_EMAPFULL || tries == 64)
+            return rc;
+        if ((rc = store_grow(st)))
+            return rc;
+    }
+}
+
+static int publish_rollover_once(struct store *st, struct publish *p,
+                                 int32_t old_as_of, int32_t new_as_of,
+                                 publish_advance_fn advance, void *ctx)
 {
     struct rollover_scan r = {.old_as_of = old_as_of, .new_as_of = new_as_of};
     struct topic_set changed = {0};
@@ -351,7 +371,7 @@ out:
     topic_set_free(&r.keys);
     topic_set_free(&changed);
     free(before);
-    if (rc)
+    if (rc && rc != STORE_EMAPFULL)
         log_error("publish: as-of rollover: %s", store_strerror(rc));
     return rc;
 }
