@@ -34,7 +34,7 @@
  *                          (no executed_on: D ≤ A)
  *
  * Slices: total; unit=U; target=T; gender=flicka|pojke|kvinna|man|x and
- * age_band=B by age at P's start (when birth year and gender are given);
+ * age_band=B by age at P's start (age band: birth year given; gender: both);
  * legal_basis=L and intervention=I (decisions that have them);
  * reporter=R (referrals). Case figures (opened, closed, within, days,
  * ongoing) take the slices of the decision they count: opened and
