@@ -44,8 +44,10 @@ void agg_acc_free(struct agg_acc *a)
 static size_t agg_acc_slot(const struct agg_acc *a, const struct period *p,
                            int raw)
 {
-    uint64_t h = ((uint64_t)(uint32_t)p->first_month * 31 +
-                  (uint32_t)p->last_month) * 31 + (uint64_t)p->kind;
+    uint64_t h =
+        ((uint64_t)(uint32_t)p->first_month * 31 + (uint32_t)p->last_month) *
+            31 +
+        (uint64_t)p->kind;
     h = (h * 31 + (uint64_t)raw) * 0x9E3779B97F4A7C15ULL;
     size_t i = (size_t)(h >> 32) & (a->cap - 1);
     while (a->slots[i].used &&
@@ -70,8 +72,8 @@ int64_t *agg_acc_at(struct agg_acc *a, const struct period *p, int raw)
     }
     size_t i = agg_acc_slot(a, p, raw);
     if (!a->slots[i].used) {
-        a->slots[i] = (struct agg_acc_entry){.period = *p, .raw = raw,
-                                             .used = true};
+        a->slots[i] =
+            (struct agg_acc_entry){.period = *p, .raw = raw, .used = true};
         a->n++;
     }
     return a->slots[i].d;
@@ -214,6 +216,20 @@ int agg_count_on(struct cellmap *m, const struct cell_key_parts *k,
         *count += d[AGG_DAY_IN] - d[AGG_DAY_OUT];
     }
     return 0;
+}
+
+size_t agg_count_prefixes(const char *muni, const char *domain, int32_t as_of,
+                          char out[AGG_COUNT_PREFIXES][CELL_KEY_MAX])
+{
+    int32_t month = period_month_of_day(as_of);
+    char day[8], last[8];
+    period_month_format(month, day);
+    period_month_format(month - 1, last);
+    snprintf(out[0], CELL_KEY_MAX, "%s/%s/day/%s-", muni, domain, day);
+    snprintf(out[1], CELL_KEY_MAX, "%s/%s/dayp/%s-", muni, domain, day);
+    snprintf(out[2], CELL_KEY_MAX, "%s/%s/lastn/%s/", muni, domain, last);
+    snprintf(out[3], CELL_KEY_MAX, "%s/%s/lastp/%s/", muni, domain, last);
+    return AGG_COUNT_PREFIXES;
 }
 
 int agg_affected_with_running(const struct cell_key_parts *k, int32_t as_of,

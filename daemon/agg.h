@@ -65,13 +65,13 @@ struct agg_domain {
  */
 struct agg_acc_entry {
     struct period period;
-    int raw;                        /* the domain's raw slice index */
+    int raw; /* the domain's raw slice index */
     bool used;
     int64_t d[CELL_COUNTERS_MAX];
 };
 
 struct agg_acc {
-    struct agg_acc_entry *slots;    /* open addressing, power of two */
+    struct agg_acc_entry *slots; /* open addressing, power of two */
     size_t cap, n;
 };
 
@@ -129,6 +129,13 @@ int agg_last_add(struct cellmap *m, const char *muni, const char *domain,
 int agg_count_on(struct cellmap *m, const struct cell_key_parts *k,
                  int32_t as_of, int last_idx, size_t n_counters,
                  int64_t *count);
+/* The key prefixes of the day and month-end cells agg_count_on() may
+ * read as of as_of, each followed by "<when>/<slice>" in a stored key:
+ * the as-of month's day cells and the month before's month-end counts.
+ * Returns how many were written to out. */
+#define AGG_COUNT_PREFIXES 4
+size_t agg_count_prefixes(const char *muni, const char *domain, int32_t as_of,
+                          char out[AGG_COUNT_PREFIXES][CELL_KEY_MAX]);
 /* An affected() for domains with such counts: the cell itself, and when
  * it is the month before the as-of month, every running period (their
  * as-of day count starts from it). */

@@ -12,11 +12,15 @@
  *   EB_LONG_TERM       (R12 cells) households with >= 10 such months
  *
  * Distinct counts come from member records, one per (household, raw
- * slice) where a raw slice is total, unit=U or by=Y (head's birth year,
- * so the age band can follow each period's start): the household's net
- * paid per month. A payment moves one month's net; only when that
- * month's "net > 0" bit flips do the distinct counters of the 29 periods
- * containing the month change, decided from the member's months within
+ * slice) where a raw slice is total, unit=U or "Y:age_band=B", the band
+ * of the head's age at the start of year Y: the household's net paid per
+ * month. Age bands follow each period's start, and the periods
+ * containing a month start in its year or the year before (R12), so a
+ * payment moves the records of both labels; payments of one household
+ * giving different birth years that fall in the same band share one
+ * record, and the household is counted once. A payment moves one month's net;
+ * only when that month's "net > 0" bit flips do the distinct counters of the 29
+ * periods containing the month change, decided from the member's months within
  * eleven months either side. Long-term figures of a period are those of
  * the R12 window ending at its last (or as-of) month.
  */
@@ -40,23 +44,61 @@ enum {
 
 #define EB_LONG_TERM_MONTHS 10
 
-enum eb_raw { EB_RAW_TOTAL, EB_RAW_UNIT, EB_RAW_BY, EB_RAW_COUNT };
+enum eb_raw { EB_RAW_TOTAL, EB_RAW_UNIT, EB_RAW_AGE_BAND, EB_RAW_COUNT };
 
-/* The slice of kind r for payment e: in period per (age band at the
- * period's start), or, with per NULL, the raw member slice (birth year). */
-static void eb_slice(char *out, enum eb_raw r, const struct event *e,
-                     const struct period *per)
+/* The slice of kind r for payment e, age bands labelled by the head's age
+ * at the start of year. */
+static void eb_slice(char *out, enum eb_raw r, const struct event *e, int year)
 {
-    int by = e->u.payment.head_birth_year;
     if (r == EB_RAW_TOTAL)
         snprintf(out, CELL_SLICE_MAX, "%s", CELL_TOTAL);
     else if (r == EB_RAW_UNIT)
         snprintf(out, CELL_SLICE_MAX, "unit=%s", e->unit);
-    else if (!per)
-        snprintf(out, CELL_SLICE_MAX, "by=%d", by);
     else
         snprintf(out, CELL_SLICE_MAX, "age_band=%s",
-                 cell_age_band(by, period_month_year(per->first_month)));
+                 cell_age_band(e->u.payment.head_birth_year, year));
+}
+
+/*
+ * Payment e moves its household's net of its month by delta in the member
+ * record of raw slice r (labelled by year for age bands), and the cells
+ * of periods pers[0..n) (those labelled by year for age bands) by the
+ * paid amounts and the distinct counts that change with it.
+ */
+static int eb_move(struct cellmap *cm, const struct event *e, enum eb_raw r,
+                   int year, int64_t delta, const struct period *pers, size_t n)
+{
+    const struct payment *pay = &e->u.payment;
+    char key[CELL_KEY_MAX], slice[CELL_SLICE_MAX];
+    int rc;
+    eb_slice(slice, r, e, year);
+    if (r == EB_RAW_AGE_BAND
+            ? snprintf(key, sizeof(key), "%s/eb/%d:%s/%s", e->municipality,
+                       year, slice, pay->household) >= (int)sizeof(key)
+            : snprintf(key, sizeof(key), "%s/eb/%s/%s", e->municipality, slice,
+                       pay->household) >= (int)sizeof(key))
+        return -ENAMETOOLONG;
+    member_window before, after;
+    if ((rc = member_move(cm, key, pay->month, delta, &before, &after)))
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        if (r == EB_RAW_AGE_BAND &&
+            period_month_year(pers[i].first_month) != year)
+            continue;
+        int64_t d[EB_COUNTERS] = {0};
+        d[EB_PAID] = delta;
+        if (pay->category == CAT_TILLFALLIGT_BOENDE)
+            d[EB_PAID_TEMP] = delta;
+        if (before != after)
+            member_period_delta(
+                &pers[i], pay->month, before, after,
+                pers[i].kind == PERIOD_R12 ? EB_LONG_TERM_MONTHS : 0,
+                &d[EB_HOUSEHOLDS], &d[EB_HOUSEHOLD_MONTHS], &d[EB_LONG_TERM]);
+        if ((rc = cell_key(key, e->municipality, "eb", &pers[i], slice)) ||
+            (rc = cell_add(cm, key, d, EB_COUNTERS)))
+            return rc;
+    }
+    return 0;
 }
 
 static int eb_apply(struct cellmap *cm, const struct event *e, int sign,
@@ -68,37 +110,20 @@ static int eb_apply(struct cellmap *cm, const struct event *e, int sign,
     const struct payment *pay = &e->u.payment;
     int64_t delta = sign * pay->amount_ore;
     int32_t m = pay->month;
+    int year = period_month_year(m);
     struct period pers[PERIOD_CONTAINING_MAX];
     size_t n_pers = period_containing(m, pers, PERIOD_CONTAINING_MAX);
-    char key[CELL_KEY_MAX], slice[CELL_SLICE_MAX], raw[CELL_SLICE_MAX];
+    char key[CELL_KEY_MAX], slice[CELL_SLICE_MAX];
     int rc;
 
-    for (enum eb_raw r = 0; r < EB_RAW_COUNT; r++) {
-        eb_slice(raw, r, e, NULL);
-        if (snprintf(key, sizeof(key), "%s/eb/%s/%s", e->municipality, raw,
-                     pay->household) >= (int)sizeof(key))
-            return -ENAMETOOLONG;
-        member_window before, after;
-        rc = member_move(cm, key, m, delta, &before, &after);
-        if (rc)
+    if ((rc = eb_move(cm, e, EB_RAW_TOTAL, year, delta, pers, n_pers)) ||
+        (rc = eb_move(cm, e, EB_RAW_UNIT, year, delta, pers, n_pers)))
+        return rc;
+    /* the periods containing m start in its year or, R12 windows, the
+     * year before: one member record for each label */
+    for (int y = year - 1; y <= year; y++)
+        if ((rc = eb_move(cm, e, EB_RAW_AGE_BAND, y, delta, pers, n_pers)))
             return rc;
-        for (size_t i = 0; i < n_pers; i++) {
-            int64_t d[EB_COUNTERS] = {0};
-            d[EB_PAID] = delta;
-            if (pay->category == CAT_TILLFALLIGT_BOENDE)
-                d[EB_PAID_TEMP] = delta;
-            if (before != after)
-                member_period_delta(
-                    &pers[i], m, before, after,
-                    pers[i].kind == PERIOD_R12 ? EB_LONG_TERM_MONTHS : 0,
-                    &d[EB_HOUSEHOLDS], &d[EB_HOUSEHOLD_MONTHS],
-                    &d[EB_LONG_TERM]);
-            eb_slice(slice, r, e, &pers[i]);
-            if ((rc = cell_key(key, e->municipality, "eb", &pers[i], slice)) ||
-                (rc = cell_add(cm, key, d, EB_COUNTERS)))
-                return rc;
-        }
-    }
     /* category slices keep only the paid amounts */
     snprintf(slice, sizeof(slice), "category=%s",
              event_enum_name(ENUM_CATEGORY, pay->category));

@@ -21,8 +21,9 @@
  * only through the store's as-of day, and advance() accrues the days
  * the clock adds (or removes, when it is set back). Distinct persons use
  * member records of care days per month (member.h), one per raw slice;
- * the gender and age-band slices come from one raw slice "by=Y,g=G" so
- * that each period can label the person by age at its start.
+ * the gender and age-band slices label a person by age at a period's
+ * start, and the periods containing a month start in its year or the
+ * year before (R12), so their records are kept per label year.
  */
 #include "agg_pl.h"
 
@@ -52,11 +53,16 @@ enum pl_raw {
     PL_RAW_SETTING_REGI,
     PL_RAW_TARGET,
     PL_RAW_LEGAL_BASIS,
-    PL_RAW_PERSON, /* by=Y,g=G: age band and gender per period */
+    PL_RAW_AGE_BAND, /* labelled by age at a period's start */
+    PL_RAW_GENDER,   /* the same: girls and boys become women and men */
     PL_RAW_COUNT
 };
 
-#define PL_SLICES_PER_RAW 2
+/* True for the raw slices labelled by age at a period's start. */
+static bool pl_by_age(enum pl_raw r)
+{
+    return r == PL_RAW_AGE_BAND || r == PL_RAW_GENDER;
+}
 
 /* Gender label of someone born in birth_year at the start of year. */
 static const char *pl_gender_label(enum gender g, int birth_year, int year)
@@ -72,85 +78,73 @@ static const char *pl_gender_label(enum gender g, int birth_year, int year)
     }
 }
 
-/*
- * The slices raw slice r of placement e stands for, labelled by age at
- * the start of year; with year 0 the raw member slice itself. Writes
- * them to out and returns the count (1 or 2).
- */
-static int pl_slices(const struct event *e, enum pl_raw r, int year,
-                     char out[PL_SLICES_PER_RAW][CELL_SLICE_MAX])
+/* The slice raw slice r of placement e stands for, age-labelled ones
+ * by age at the start of year. */
+static void pl_slice(const struct event *e, enum pl_raw r, int year,
+                     char out[CELL_SLICE_MAX])
 {
     const struct placement *p = &e->u.placement;
     const char *setting = event_enum_name(ENUM_SETTING, p->setting);
     const char *regi = event_enum_name(ENUM_REGI, p->regi);
     switch (r) {
     case PL_RAW_TOTAL:
-        snprintf(out[0], CELL_SLICE_MAX, "%s", CELL_TOTAL);
-        return 1;
+        snprintf(out, CELL_SLICE_MAX, "%s", CELL_TOTAL);
+        break;
     case PL_RAW_UNIT:
-        snprintf(out[0], CELL_SLICE_MAX, "unit=%s", e->unit);
-        return 1;
+        snprintf(out, CELL_SLICE_MAX, "unit=%s", e->unit);
+        break;
     case PL_RAW_SETTING:
-        snprintf(out[0], CELL_SLICE_MAX, "setting=%s", setting);
-        return 1;
+        snprintf(out, CELL_SLICE_MAX, "setting=%s", setting);
+        break;
     case PL_RAW_REGI:
-        snprintf(out[0], CELL_SLICE_MAX, "regi=%s", regi);
-        return 1;
+        snprintf(out, CELL_SLICE_MAX, "regi=%s", regi);
+        break;
     case PL_RAW_SETTING_REGI:
-        snprintf(out[0], CELL_SLICE_MAX, "setting=%s,regi=%s", setting, regi);
-        return 1;
+        snprintf(out, CELL_SLICE_MAX, "setting=%s,regi=%s", setting, regi);
+        break;
     case PL_RAW_TARGET:
-        snprintf(out[0], CELL_SLICE_MAX, "target=%s",
+        snprintf(out, CELL_SLICE_MAX, "target=%s",
                  event_enum_name(ENUM_TARGET, p->target));
-        return 1;
+        break;
     case PL_RAW_LEGAL_BASIS:
-        snprintf(out[0], CELL_SLICE_MAX, "legal_basis=%s",
+        snprintf(out, CELL_SLICE_MAX, "legal_basis=%s",
                  event_enum_name(ENUM_LEGAL_BASIS, p->legal_basis));
-        return 1;
-    default:
-        if (year == 0) {
-            snprintf(out[0], CELL_SLICE_MAX, "by=%d,g=%s", p->birth_year,
-                     event_enum_name(ENUM_GENDER, p->gender));
-            return 1;
-        }
-        snprintf(out[0], CELL_SLICE_MAX, "age_band=%s",
+        break;
+    case PL_RAW_AGE_BAND:
+        snprintf(out, CELL_SLICE_MAX, "age_band=%s",
                  cell_age_band(p->birth_year, year));
-        snprintf(out[1], CELL_SLICE_MAX, "gender=%s",
+        break;
+    default:
+        snprintf(out, CELL_SLICE_MAX, "gender=%s",
                  pl_gender_label(p->gender, p->birth_year, year));
-        return 2;
+        break;
     }
 }
 
-/* Add d to the cells of every slice of e in period per. */
+/* Add d to the cell of e's slice r in period per. */
 static int pl_add(struct cellmap *cm, const struct event *e, enum pl_raw r,
                   const struct period *per, const int64_t *d)
 {
-    char slices[PL_SLICES_PER_RAW][CELL_SLICE_MAX], key[CELL_KEY_MAX];
-    int n = pl_slices(e, r, period_month_year(per->first_month), slices);
-    for (int i = 0; i < n; i++) {
-        int rc = cell_key(key, e->municipality, "pl", per, slices[i]);
-        if (rc || (rc = cell_add(cm, key, d, PL_COUNTERS)))
-            return rc;
-    }
-    return 0;
+    char slice[CELL_SLICE_MAX], key[CELL_KEY_MAX];
+    pl_slice(e, r, period_month_year(per->first_month), slice);
+    int rc = cell_key(key, e->municipality, "pl", per, slice);
+    return rc ? rc : cell_add(cm, key, d, PL_COUNTERS);
 }
 
 /* Add (sign) one start or end on day to the day cells of e. */
 static int pl_day_add(struct cellmap *cm, const struct event *e, int32_t day,
                       int counter, int sign)
 {
-    char slices[PL_SLICES_PER_RAW][CELL_SLICE_MAX];
+    char slice[CELL_SLICE_MAX];
     int year = period_month_year(period_month_of_day(day));
     for (enum pl_raw r = 0; r < PL_RAW_COUNT; r++) {
         /* shift -1: labelled by the year before, for R12 windows */
-        for (int shift = 0; shift >= (r == PL_RAW_PERSON ? -1 : 0); shift--) {
-            int n = pl_slices(e, r, year + shift, slices);
-            for (int i = 0; i < n; i++) {
-                int rc = agg_day_add(cm, e->municipality, "pl", day, slices[i],
-                                     shift, counter, sign);
-                if (rc)
-                    return rc;
-            }
+        for (int shift = 0; shift >= (pl_by_age(r) ? -1 : 0); shift--) {
+            pl_slice(e, r, year + shift, slice);
+            int rc = agg_day_add(cm, e->municipality, "pl", day, slice, shift,
+                                 counter, sign);
+            if (rc)
+                return rc;
         }
     }
     return 0;
@@ -180,16 +174,58 @@ static int pl_mark(struct cellmap *cm, const struct event *e, int32_t day,
 static int pl_last_aux(struct cellmap *cm, const struct event *e, int32_t m,
                        int sign)
 {
-    char slices[PL_SLICES_PER_RAW][CELL_SLICE_MAX];
+    char slice[CELL_SLICE_MAX];
     int year = period_month_year(m);
-    for (int shift = -1; shift <= 1; shift += 2) {
-        int n = pl_slices(e, PL_RAW_PERSON, year + shift, slices);
-        for (int i = 0; i < n; i++) {
-            int rc = agg_last_add(cm, e->municipality, "pl", m, slices[i],
-                                  shift, sign);
+    for (int shift = -1; shift <= 1; shift += 2)
+        for (enum pl_raw r = PL_RAW_AGE_BAND; r <= PL_RAW_GENDER; r++) {
+            pl_slice(e, r, year + shift, slice);
+            int rc =
+                agg_last_add(cm, e->municipality, "pl", m, slice, shift, sign);
             if (rc)
                 return rc;
         }
+    return 0;
+}
+
+/*
+ * The member record of e's person in raw slice r: care days per month.
+ * An age-labelled one is kept per label, the slice by age at the start
+ * of year, so that placements giving different birth years or genders
+ * that label the person alike count one person.
+ */
+static int pl_member_key(char *key, const struct event *e, enum pl_raw r,
+                         int year)
+{
+    char slice[CELL_SLICE_MAX];
+    pl_slice(e, r, year, slice);
+    int n = pl_by_age(r)
+                ? snprintf(key, CELL_KEY_MAX, "%s/pl/%d:%s/%s", e->municipality,
+                           year, slice, e->u.placement.person)
+                : snprintf(key, CELL_KEY_MAX, "%s/pl/%s/%s", e->municipality,
+                           slice, e->u.placement.person);
+    return n < 0 || n >= CELL_KEY_MAX ? -ENAMETOOLONG : 0;
+}
+
+/* Move the person's care days of month m by days in the member record
+ * of raw slice r labelled by year, and the distinct persons of the
+ * periods pers[0..n) that record stands for accordingly. */
+static int pl_persons(struct cellmap *cm, const struct event *e, enum pl_raw r,
+                      int year, int32_t m, int64_t days,
+                      const struct period *pers, size_t n, struct agg_acc *acc)
+{
+    char key[CELL_KEY_MAX];
+    member_window before, after;
+    int rc = pl_member_key(key, e, r, year);
+    if (rc || (rc = member_move(cm, key, m, days, &before, &after)) ||
+        before == after)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        if (pl_by_age(r) && period_month_year(pers[i].first_month) != year)
+            continue;
+        int64_t persons = 0, unused_months, unused_lt;
+        member_period_delta(&pers[i], m, before, after, 0, &persons,
+                            &unused_months, &unused_lt);
+        agg_acc_at(acc, &pers[i], (int)r)[PL_PERSONS] += persons;
     }
     return 0;
 }
@@ -205,51 +241,38 @@ static int pl_accrue(struct cellmap *cm, const struct event *e, int32_t lo,
     const struct placement *p = &e->u.placement;
     int32_t s = lo > p->start ? lo : p->start;
     int32_t t = p->end >= 0 && p->end < hi ? p->end : hi;
-    char raw[PL_SLICES_PER_RAW][CELL_SLICE_MAX];
-    char member_keys[PL_RAW_COUNT][CELL_KEY_MAX];
     struct agg_acc acc;
     int rc = 0;
 
     if (s >= t)
         return 0;
-    for (enum pl_raw r = 0; r < PL_RAW_COUNT; r++) {
-        pl_slices(e, r, 0, raw);
-        if (snprintf(member_keys[r], CELL_KEY_MAX, "%s/pl/%s/%s",
-                     e->municipality, raw[0], p->person) >= CELL_KEY_MAX)
-            return -ENAMETOOLONG;
-    }
     agg_acc_init(&acc);
     for (int32_t m = period_month_of_day(s); s < t && rc == 0; m++) {
         int32_t next = period_month_first_day(m + 1);
         int32_t b = t < next ? t : next;
         int64_t days = sign * (int64_t)(b - s);
         bool covers_last = b == next;
+        int year = period_month_year(m);
         struct period pers[PERIOD_CONTAINING_MAX];
         size_t n = period_containing(m, pers, PERIOD_CONTAINING_MAX);
         for (enum pl_raw r = 0; r < PL_RAW_COUNT && rc == 0; r++) {
-            member_window before, after;
-            if ((rc = member_move(cm, member_keys[r], m, days, &before,
-                                  &after)))
-                break;
             for (size_t i = 0; i < n; i++) {
                 int64_t *d = agg_acc_at(&acc, &pers[i], (int)r);
-                int64_t persons = 0, unused_months, unused_lt;
                 d[PL_CARE_DAYS] += days;
                 d[PL_COST] += days * p->daily_cost_ore;
                 if (p->regi == REGI_EXTERN)
                     d[PL_COST_EXT] += days * p->daily_cost_ore;
                 if (covers_last && pers[i].last_month == m)
                     d[PL_ACTIVE_LAST] += sign;
-                if (before != after) {
-                    member_period_delta(&pers[i], m, before, after, 0,
-                                        &persons, &unused_months,
-                                        &unused_lt);
-                    d[PL_PERSONS] += persons;
-                }
             }
-            if (covers_last && r == PL_RAW_PERSON)
-                rc = pl_last_aux(cm, e, m, sign);
+            /* the periods containing m start in its year or, R12
+             * windows, the year before: a record for each label */
+            for (int y = pl_by_age(r) ? year - 1 : year; y <= year && rc == 0;
+                 y++)
+                rc = pl_persons(cm, e, r, y, m, days, pers, n, &acc);
         }
+        if (covers_last && rc == 0)
+            rc = pl_last_aux(cm, e, m, sign);
         s = b;
     }
     for (size_t i = 0; i < acc.cap && rc == 0; i++)

@@ -31,7 +31,9 @@ static int main_rebuild(const struct config *cfg)
     struct rebuild_report r;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int rc = store_open(cfg->state_dir, cfg->max_db_bytes, &st);
+    int rc = verify ? store_open(cfg->state_dir, cfg->max_db_bytes, &st)
+                    : store_open_for_rebuild(cfg->state_dir,
+                                             cfg->max_db_bytes, &st);
     if (rc) {
         log_error("store: open %s: %s", cfg->state_dir, store_strerror(rc));
         return 1;

@@ -1,9 +1,8 @@
 /*
  * query.c — snapshots and queries over a read transaction (see query.h).
  *
- * The slices of a rollup are found by a key-prefix scan of the cells of
- * each (domain, period): "0127/eb/2014/unit=" lists every unit with data
- * in 2014. Metrics come from the domain, exactly as for updates.
+ * The slices of a rollup are found from the stored cells they depend on
+ * (query_rollup). Metrics come from the domain, exactly as for updates.
  */
 #include "query.h"
 
@@ -74,39 +73,12 @@ struct answer_slice {
 };
 
 struct answer {
-    struct answer_slice **v;    /* each its own allocation: the strings
-                                   of a slice point into it */
+    struct answer_slice **v; /* each its own allocation: the strings
+                                of a slice point into it */
     size_t n, cap;
     const char *error;
     char text[200];
 };
-
-/* Slice names found by a scan, before metrics. */
-struct slice_names {
-    char **v;
-    size_t n, cap;
-    size_t prefix_len;  /* bytes of "muni/dom/period/" */
-    const char *rollup; /* "unit" or "setting,regi" */
-};
-
-static void names_add(struct slice_names *s, const char *name, size_t len)
-{
-    if (s->n == s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 32;
-        s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
-    }
-    s->v[s->n] = xmalloc(len + 1);
-    memcpy(s->v[s->n], name, len);
-    s->v[s->n][len] = '\0';
-    s->n++;
-}
-
-static void names_free(struct slice_names *s)
-{
-    for (size_t i = 0; i < s->n; i++)
-        free(s->v[i]);
-    free(s->v);
-}
 
 /* True when slice's dim keys are exactly the rollup's, in order. */
 static bool query_slice_is_rollup(const char *slice, const char *rollup)
@@ -128,23 +100,6 @@ static bool query_slice_is_rollup(const char *slice, const char *rollup)
             return false;
     }
     return *r == '\0';
-}
-
-static int query_collect(void *ctx, const char *key, size_t klen,
-                         const void *val, size_t len)
-{
-    (void)val;
-    (void)len;
-    struct slice_names *s = ctx;
-    char slice[CELL_SLICE_MAX];
-    size_t n = klen - s->prefix_len;
-    if (n >= sizeof(slice))
-        return 0;
-    memcpy(slice, key + s->prefix_len, n);
-    slice[n] = '\0';
-    if (query_slice_is_rollup(slice, s->rollup))
-        names_add(s, slice, n);
-    return 0;
 }
 
 /* True when every filter (k, v) the slice has a dim k of is matched. */
@@ -353,47 +308,230 @@ static bool query_rollup_known(const struct agg_domain *d, const char *rollup)
     return true;
 }
 
+/*
+ * The slices a rollup lists. A slice of period p is listed when a stored
+ * cell its figures depend on exists: not only p's own cell but also, say,
+ * the R12 window that carries its long-term figures, the month before a
+ * running period or the year that holds its budget. The domain's
+ * affected() is that dependency read the other way, so every stored
+ * cell with the rollup's dims in the years the periods span (and the
+ * year before) is expanded through it, and the day and month-end cells
+ * of running periods' point-in-time counts (agg_count_prefixes()) name
+ * slices of every running period. A slice found through its own
+ * period's cell is listed as before; one found only through another
+ * period's cell is listed when one of its figures is not zero.
+ */
+struct candidate {
+    int period; /* index into the query's periods */
+    bool own;   /* the period's own cell is stored */
+    char *slice;
+};
+
+struct candidates {
+    struct candidate *v;
+    size_t n, cap;
+    const struct agg_domain *d;
+    const char *rollup;
+    const struct period *ps; /* the query's periods, ascending */
+    int n_p;
+    int32_t as_of;
+    const char *source; /* period id of the cell being expanded */
+};
+
+static void candidates_free(struct candidates *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->v[i].slice);
+    free(c->v);
+}
+
+static void candidates_add(struct candidates *c, int period, bool own,
+                           const char *slice, size_t len)
+{
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 64;
+        c->v = xrealloc(c->v, c->cap * sizeof(*c->v));
+    }
+    char *s = xmalloc(len + 1);
+    memcpy(s, slice, len);
+    s[len] = '\0';
+    c->v[c->n++] = (struct candidate){.period = period, .own = own, .slice = s};
+}
+
+/* The index of the query's period with id pid, or -1. */
+static int candidates_period(const struct candidates *c, const char *pid,
+                             size_t len)
+{
+    char id[PERIOD_ID_MAX];
+    struct period p;
+    if (len >= sizeof(id))
+        return -1;
+    memcpy(id, pid, len);
+    id[len] = '\0';
+    if (period_parse(id, &p) || p.kind != c->ps[0].kind)
+        return -1;
+    int lo = 0, hi = c->n_p - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (c->ps[mid].last_month == p.last_month)
+            return c->ps[mid].first_month == p.first_month ? mid : -1;
+        if (c->ps[mid].last_month < p.last_month)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return -1;
+}
+
+/* agg_emit_fn: keep topic "muni/dom/period/slice" when its period is one
+ * of the query's. */
+static int candidates_emit(void *ctx, const char *topic)
+{
+    struct candidates *c = ctx;
+    const char *pid = strchr(topic, '/');
+    pid = pid ? strchr(pid + 1, '/') : NULL;
+    const char *slice = pid ? strchr(pid + 1, '/') : NULL;
+    if (!slice)
+        return 0;
+    pid++;
+    int i = candidates_period(c, pid, (size_t)(slice - pid));
+    if (i < 0)
+        return 0;
+    bool own = strncmp(pid, c->source, (size_t)(slice - pid)) == 0 &&
+               c->source[slice - pid] == '\0';
+    candidates_add(c, i, own, slice + 1, strlen(slice + 1));
+    return 0;
+}
+
+/* store_scan_fn: expand one stored cell of the domain. */
+static int candidates_collect(void *ctx, const char *key, size_t klen,
+                              const void *val, size_t len)
+{
+    (void)val;
+    (void)len;
+    struct candidates *c = ctx;
+    char buf[CELL_KEY_MAX];
+    struct cell_key_parts k;
+    if (klen >= sizeof(buf))
+        return 0;
+    memcpy(buf, key, klen);
+    buf[klen] = '\0';
+    if (cell_key_split(buf, &k) || !query_slice_is_rollup(k.slice, c->rollup))
+        return 0;
+    c->source = k.period_id;
+    return c->d->affected(&k, c->as_of, candidates_emit, c);
+}
+
+/* store_scan_fn: a day or month-end cell "muni/dom/space/when/slice"
+ * (agg_count_prefixes()) names a slice of every running period. */
+static int candidates_collect_counts(void *ctx, const char *key, size_t klen,
+                                     const void *val, size_t len)
+{
+    (void)val;
+    (void)len;
+    struct candidates *c = ctx;
+    const char *s = key, *end = key + klen;
+    for (int slashes = 0; slashes < 4 && s < end; s++)
+        slashes += *s == '/';
+    char slice[CELL_SLICE_MAX];
+    if (s >= end || (size_t)(end - s) >= sizeof(slice))
+        return 0;
+    memcpy(slice, s, (size_t)(end - s));
+    slice[end - s] = '\0';
+    if (!query_slice_is_rollup(slice, c->rollup))
+        return 0;
+    for (int i = 0; i < c->n_p; i++)
+        if (period_is_running(&c->ps[i], c->as_of))
+            candidates_add(c, i, false, slice, strlen(slice));
+    return 0;
+}
+
+static int candidate_cmp(const void *a, const void *b)
+{
+    const struct candidate *x = a, *y = b;
+    if (x->period != y->period)
+        return x->period < y->period ? -1 : 1;
+    return strcmp(x->slice, y->slice);
+}
+
+/* True when one of the slice's figures is neither null nor zero. */
+static bool answer_slice_has_figures(const struct answer_slice *s)
+{
+    for (size_t i = 0; i < s->n_metrics; i++)
+        if (!s->m[i].is_null && s->m[i].value != 0)
+            return true;
+    return false;
+}
+
+static int query_rollup(struct answer *a, struct store_txn *t,
+                        struct cellmap *cm, const struct agg_domain *d,
+                        const struct codec_query *q, const struct period *ps,
+                        int n_p, int32_t as_of)
+{
+    struct candidates c = {
+        .d = d, .rollup = q->rollup, .ps = ps, .n_p = n_p, .as_of = as_of};
+    int first = period_month_year(ps[0].first_month) - 1;
+    int last = period_month_year(ps[n_p - 1].last_month);
+    int rc = 0;
+    for (int y = first; y <= last && rc == 0; y++) {
+        char prefix[CELL_KEY_MAX];
+        snprintf(prefix, sizeof(prefix), "%s/%s/%04d", q->municipality, d->name,
+                 y);
+        rc = store_scan(t, CELLMAP_CELLS, prefix, candidates_collect, &c);
+    }
+    bool running = false;
+    for (int i = 0; i < n_p; i++)
+        running = running || period_is_running(&ps[i], as_of);
+    char counts[AGG_COUNT_PREFIXES][CELL_KEY_MAX];
+    size_t n_counts =
+        running ? agg_count_prefixes(q->municipality, d->name, as_of, counts)
+                : 0;
+    for (size_t i = 0; i < n_counts && rc == 0; i++)
+        rc = store_scan(t, CELLMAP_CELLS, counts[i], candidates_collect_counts,
+                        &c);
+    if (c.n)
+        qsort(c.v, c.n, sizeof(*c.v), candidate_cmp);
+    for (size_t i = 0; rc == 0 && i < c.n && !a->error;) {
+        size_t j = i;
+        bool own = false;
+        for (; j < c.n && c.v[j].period == c.v[i].period &&
+               strcmp(c.v[j].slice, c.v[i].slice) == 0;
+             j++)
+            own = own || c.v[j].own;
+        if (query_slice_matches(c.v[i].slice, q)) {
+            size_t before = a->n;
+            rc = query_add_slice(a, cm, d, q->municipality, &ps[c.v[i].period],
+                                 c.v[i].slice, as_of, q->compare_previous_year);
+            if (rc == 0 && !own && a->n > before &&
+                !answer_slice_has_figures(a->v[a->n - 1]))
+                free(a->v[--a->n]);
+        }
+        i = j;
+    }
+    candidates_free(&c);
+    return rc;
+}
+
 static int query_domain(struct answer *a, struct store_txn *t,
                         struct cellmap *cm, const struct agg_domain *d,
                         const struct codec_query *q, const struct period *ps,
                         int n_p, int32_t as_of)
 {
+    if (q->rollup)
+        return query_rollup(a, t, cm, d, q, ps, n_p, as_of);
+    /* the total, or the one slice the filters name */
+    char slice[CELL_SLICE_MAX] = CELL_TOTAL;
+    size_t off = 0;
+    for (size_t f = 0; f < q->n_filters; f++)
+        off += (size_t)snprintf(slice + off, sizeof(slice) - off, "%s%s=%s",
+                                f ? "," : "", q->filters[f].key,
+                                q->filters[f].value);
+    if (off >= sizeof(slice))
+        return 0;
     int rc = 0;
-    for (int i = 0; i < n_p && rc == 0 && !a->error; i++) {
-        if (!q->rollup) {
-            /* the total, or the one slice the filters name */
-            char slice[CELL_SLICE_MAX] = CELL_TOTAL;
-            size_t off = 0;
-            for (size_t f = 0; f < q->n_filters; f++)
-                off += (size_t)snprintf(slice + off, sizeof(slice) - off,
-                                        "%s%s=%s", f ? "," : "",
-                                        q->filters[f].key, q->filters[f].value);
-            if (off >= sizeof(slice))
-                return 0;
-            rc = query_add_slice(a, cm, d, q->municipality, &ps[i], slice,
-                                 as_of, q->compare_previous_year);
-            continue;
-        }
-        char prefix[CELL_KEY_MAX];
-        char first_dim[CELL_SLICE_MAX];
-        snprintf(first_dim, sizeof(first_dim), "%s", q->rollup);
-        char *comma = strchr(first_dim, ',');
-        if (comma)
-            *comma = '\0';
-        strcat(first_dim, "=");
-        if (cell_key(prefix, q->municipality, d->name, &ps[i], first_dim))
-            return 0;
-        struct slice_names names = {.prefix_len =
-                                        strlen(prefix) - strlen(first_dim),
-                                    .rollup = q->rollup};
-        rc = store_scan(t, CELLMAP_CELLS, prefix, query_collect, &names);
-        for (size_t k = 0; rc == 0 && k < names.n && !a->error; k++)
-            if (query_slice_matches(names.v[k], q))
-                rc = query_add_slice(a, cm, d, q->municipality, &ps[i],
-                                     names.v[k], as_of,
-                                     q->compare_previous_year);
-        names_free(&names);
-    }
+    for (int i = 0; i < n_p && rc == 0 && !a->error; i++)
+        rc = query_add_slice(a, cm, d, q->municipality, &ps[i], slice, as_of,
+                             q->compare_previous_year);
     return rc;
 }
 
@@ -420,8 +558,7 @@ int query_run(struct store *st, const void *buf, size_t len, int32_t as_of,
     int rc = codec_query_decode(buf, len, &q);
     if (rc) {
         query_refuse(&a, rc == CODEC_EPROTOCOL ? "protocol" : "malformed",
-                     "%s%s%s", codec_strerror(rc), q.why[0] ? ": " : "",
-                     q.why);
+                     "%s%s%s", codec_strerror(rc), q.why[0] ? ": " : "", q.why);
         rc = 0;
         goto reply;
     }

@@ -184,7 +184,8 @@ int rebuild_run(struct store *st, bool verify, FILE *out,
                                  &b)) ||
         (rc = store_clear(t, CELLMAP_CELLS)) ||
         (rc = store_clear(t, CELLMAP_MEMBERS)) ||
-        (rc = store_flush(t, b.cm)))
+        (rc = store_flush(t, b.cm)) ||
+        (rc = store_meta_put(t, STORE_SCHEMA_KEY, STORE_SCHEMA_VERSION)))
         goto out;
     rc = store_txn_commit(&t);
 out:

@@ -60,7 +60,10 @@ const char *store_strerror(int rc)
     case STORE_EFULL:
         return "database reached its configured maximum size";
     case STORE_ESCHEMA:
-        return "state directory holds another schema version";
+        return "state directory holds a newer schema version";
+    case STORE_EOLDSCHEMA:
+        return "state directory holds an older schema version: "
+               "nyckeld --rebuild upgrades it";
     default:
         break;
     }
@@ -79,13 +82,15 @@ static MDB_val store_key(const char *key)
     return (MDB_val){.mv_size = strlen(key), .mv_data = (void *)key};
 }
 
-static int store_check_schema(struct store *s)
+/* A new store gets the current schema; an existing one must have it
+ * (or, with old_ok, one --rebuild can upgrade). */
+static int store_check_schema(struct store *s, bool old_ok)
 {
     MDB_txn *txn;
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
     if (rc)
         return store_rc(rc);
-    MDB_val k = store_key("schema"), v;
+    MDB_val k = store_key(STORE_SCHEMA_KEY), v;
     uint64_t want = STORE_SCHEMA_VERSION;
     rc = mdb_get(txn, s->meta, &k, &v);
     if (rc == MDB_NOTFOUND) {
@@ -95,9 +100,10 @@ static int store_check_schema(struct store *s)
         uint64_t have = 0;
         if (v.mv_size == sizeof(have))
             memcpy(&have, v.mv_data, sizeof(have));
-        if (have != want) {
+        if (have != want &&
+            !(old_ok && have >= STORE_SCHEMA_ENTITIES && have < want)) {
             mdb_txn_abort(txn);
-            return STORE_ESCHEMA;
+            return have > want ? STORE_ESCHEMA : STORE_EOLDSCHEMA;
         }
     }
     if (rc) {
@@ -121,7 +127,8 @@ static unsigned store_test_flags(void)
     return 0;
 }
 
-int store_open(const char *dir, uint64_t max_bytes, struct store **out)
+static int store_open_schema(const char *dir, uint64_t max_bytes,
+                             bool old_ok, struct store **out)
 {
     struct store *s = xcalloc(1, sizeof(*s));
     MDB_txn *txn = NULL;
@@ -159,7 +166,7 @@ int store_open(const char *dir, uint64_t max_bytes, struct store **out)
         goto fail_rc;
     }
     txn = NULL;
-    if ((rc = store_check_schema(s)))
+    if ((rc = store_check_schema(s, old_ok)))
         goto fail;
     struct store_txn *rt;
     if ((rc = store_txn_begin(s, false, &rt)))
@@ -180,6 +187,17 @@ fail:
         mdb_env_close(s->env);
     free(s);
     return rc;
+}
+
+int store_open(const char *dir, uint64_t max_bytes, struct store **out)
+{
+    return store_open_schema(dir, max_bytes, false, out);
+}
+
+int store_open_for_rebuild(const char *dir, uint64_t max_bytes,
+                           struct store **out)
+{
+    return store_open_schema(dir, max_bytes, true, out);
 }
 
 void store_close(struct store **sp)

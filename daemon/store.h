@@ -13,10 +13,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 1
+/* The layout of the records. 1: first; 2: eb and pl member records of
+ * age-labelled slices per label year. Entities are unchanged since 1, so
+ * --rebuild upgrades any schema from STORE_SCHEMA_ENTITIES on. */
+#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_ENTITIES 1
+#define STORE_SCHEMA_KEY "schema"
 #define STORE_EMAPFULL (-1201) /* map full: grow and redo the transaction */
 #define STORE_EFULL (-1202)    /* map at its configured maximum */
-#define STORE_ESCHEMA (-1203)  /* state directory of another schema */
+#define STORE_ESCHEMA (-1203)  /* state directory of a newer schema */
+#define STORE_EOLDSCHEMA (-1204) /* of an older one: --rebuild upgrades */
 
 struct store;
 struct store_txn;
@@ -24,6 +30,11 @@ struct store_txn;
 /* Open (creating) the environment in dir, whose map may grow to
  * max_bytes. 0 or a negative code (store_strerror). */
 int store_open(const char *dir, uint64_t max_bytes, struct store **out);
+/* The same for --rebuild, which also opens a store of an older schema
+ * (from STORE_SCHEMA_ENTITIES on) and upgrades it: it puts
+ * STORE_SCHEMA_KEY = STORE_SCHEMA_VERSION with the rebuilt records. */
+int store_open_for_rebuild(const char *dir, uint64_t max_bytes,
+                           struct store **out);
 /* Close; NULL-safe, nulls *s. No transaction may be open. */
 void store_close(struct store **s);
 

@@ -17,8 +17,7 @@
 #   PROP_CHUNK=SEEDS/4 (seeds per nyckeld)  PROP_AS_OF, PROP_ADVANCE
 #   (the as-of date and the days the clock is moved, instead of each
 #   chunk's own)  PROP_JOBS=2 (parallel queries)  PROP_KEEP=DIR (keep the
-#   work files)  PROP_ALLOW=... (known deviations to step around, see
-#   tests/prop/model.py)
+#   work files)
 #
 # A failing chunk prints the command that runs one of its seeds alone.
 . "$(dirname "$0")/lib.bash"
@@ -31,15 +30,6 @@ else
     SEEDS=${SEEDS:-200}
 fi
 PROP_SEED=${PROP_SEED:-1}
-# Two known deviations of nyckeld from the strictest reading, documented
-# in README and the closing note, stepped around until they are fixed
-# (PROP_ALLOW= runs without them): "listing" — a rollup lists a slice
-# only when its own cell of the period is stored, so a slice whose only
-# non-zero figures come from another cell (an R12 window, the month
-# before a running period, a year's budget) is left out; "by" — a
-# household (person) whose events carry different birth years counts in
-# the age band of each.
-export PROP_ALLOW=${PROP_ALLOW-listing,by}
 PROP_KINDS=${PROP_KINDS:-2}
 # four chunks (as-of dates) unless told
 PROP_CHUNK=${PROP_CHUNK:-$(((SEEDS + 3) / 4))}

@@ -42,11 +42,6 @@ import sys
 from collections import defaultdict
 
 BREAK = int(os.environ.get("PROP_BREAK", "0") or 0)
-# Known deviations of nyckeld to step around while they are open (comma
-# list): "listing" accepts rollup answers that leave out a slice whose
-# figures are non-zero; "by" keeps one birth year (and gender) per
-# household in eb and per person in pl.
-ALLOW = set(filter(None, os.environ.get("PROP_ALLOW", "").split(",")))
 
 # ------------------------------------------------------------ calendar
 
@@ -401,8 +396,7 @@ class Gen:
 
         def body(m, amount, reversal):
             y = mi_year(m)
-            hby = by if r.random() < 0.85 or "by" in ALLOW else \
-                r.randint(by - 3, by + 3)
+            hby = by if r.random() < 0.85 else r.randint(by - 3, by + 3)
             hby = min(hby, y)
             paid_mi = m - r.choice([0, 0, 0, 1])
             ev = self.common("payment", source)
@@ -440,7 +434,7 @@ class Gen:
                 ev["category"] = r.choice(CATEGORIES)
             elif k == 3:
                 ev["household"] = ev["household"] + "b"
-            elif k == 4 and "by" not in ALLOW:
+            elif k == 4:
                 ev["head_birth_year"] = max(1890, min(  # nyckeld's range
                     mi_year(mi_parse(ev["month"])),
                     ev["head_birth_year"] + r.choice([-30, -1, 1])))
@@ -478,12 +472,7 @@ class Gen:
         person, gender, by = p
 
         def clampby(ev):
-            if "by" not in ALLOW:
-                ev["birth_year"] = min(ev["birth_year"], D(ev["start"]).year)
-            elif ev["birth_year"] > D(ev["start"]).year:
-                ev["start"] = iso(dt.date(ev["birth_year"], 1, 1))
-                if "end" in ev and ev["end"] < ev["start"]:
-                    ev["end"] = ev["start"]
+            ev["birth_year"] = min(ev["birth_year"], D(ev["start"]).year)
 
         def make():
             ev = self.common("placement")
@@ -537,7 +526,7 @@ class Gen:
                 ev[f] = r.choice({"setting": SETTINGS,
                                   "regi": ["egen", "extern"],
                                   "target": TARGETS, "legal_basis": LEGAL}[f])
-            elif k == 6 and "by" not in ALLOW:
+            elif k == 6:
                 ev["gender"] = r.choice("FMX")
                 ev["birth_year"] = min(D(ev["start"]).year,
                                        ev["birth_year"] + r.choice([-5, 1]))
@@ -1398,8 +1387,7 @@ def cmd_check(args, results):
                             n_slices += 1
                             if g is None:
                                 # no cell: only right when nothing is there
-                                if s == TOTAL or "listing" not in ALLOW \
-                                        and any(
+                                if s == TOTAL or any(
                                         v not in (None, 0, 0.0)
                                         for v in want.values()):
                                     diffs.append((seed, key, "(slice)", {

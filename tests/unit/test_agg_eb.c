@@ -24,9 +24,8 @@
 #include "cellmap.h"
 #include "period.h"
 
-static struct event pay(const char *id, const char *unit, const char *hh,
-                        int y, int m, int64_t kr, enum eb_category cat,
-                        int birth_year)
+static struct event pay(const char *id, const char *unit, const char *hh, int y,
+                        int m, int64_t kr, enum eb_category cat, int birth_year)
 {
     struct event e;
     memset(&e, 0, sizeof(e));
@@ -53,8 +52,8 @@ static size_t fixture(struct event *ev)
     char id[16];
     for (int m = 1; m <= 10; m++) {
         snprintf(id, sizeof(id), "a-%d", m);
-        ev[n++] = pay(id, "ekb", "hh-a", 2014, m, 1000, CAT_LIVSUPPEHALLE,
-                      1980);
+        ev[n++] =
+            pay(id, "ekb", "hh-a", 2014, m, 1000, CAT_LIVSUPPEHALLE, 1980);
     }
     ev[n++] = pay("b-1", "ekb-unga", "hh-b", 2014, 3, 500, CAT_BOENDE, 1995);
     ev[n++] = pay("b-2", "ekb-unga", "hh-b", 2014, 3, -500, CAT_BOENDE, 1995);
@@ -105,8 +104,8 @@ static void check_rows(struct cellmap *m, const struct row *rows, size_t n)
         struct metric got = metric_of(m, r->period, r->slice, r->as_of, r->id);
         if (r->is_null) {
             if (!got.is_null)
-                fail_msg("%s %s %s: want null, got %.6f", r->period,
-                         r->slice, r->id, got.value);
+                fail_msg("%s %s %s: want null, got %.6f", r->period, r->slice,
+                         r->id, got.value);
             continue;
         }
         if (got.is_null || got.value < r->want - 1e-9 ||
@@ -216,8 +215,7 @@ static void test_running(void **state)
     struct event ev[32];
     size_t n = fixture(ev);
     struct cellmap *m = apply_all(ev, n);
-    check_rows(m, running_rows,
-               sizeof(running_rows) / sizeof(running_rows[0]));
+    check_rows(m, running_rows, sizeof(running_rows) / sizeof(running_rows[0]));
     cellmap_destroy(&m);
 }
 
@@ -253,9 +251,51 @@ static void test_remove(void **state)
     }
     const void *val;
     size_t len;
-    assert_int_equal(cellmap_get(m, CELLMAP_MEMBERS, "0127/eb/total/hh-b",
-                                 &val, &len), 0);
+    assert_int_equal(
+        cellmap_get(m, CELLMAP_MEMBERS, "0127/eb/total/hh-b", &val, &len), 0);
     assert_int_equal(len, 0);
+    cellmap_destroy(&m);
+}
+
+/*
+ * A household whose payments give different birth years of its head is
+ * still one household in an age band they share. Household C (unit ekb):
+ * 2014-02 400 kr with head born 1980, 2014-03 600 kr born 1981 and a
+ * reversal of -600 kr born 1979 the same month. At the start of 2014 the
+ * head is 34, 33 or 35: band 25-64 each time, so March nets to 0 there
+ * and C is one household with one month (Feb). Household D (unit ekb)
+ * gives born 1989 in 2014-05 and 1990 in 2014-06: 25 (25-64) and 24
+ * (21-24), one month in each band.
+ */
+static void test_birth_years(void **state)
+{
+    (void)state;
+    struct event ev[] = {
+        pay("c-1", "ekb", "hh-c", 2014, 2, 400, CAT_BOENDE, 1980),
+        pay("c-2", "ekb", "hh-c", 2014, 3, 600, CAT_BOENDE, 1981),
+        pay("c-3", "ekb", "hh-c", 2014, 3, -600, CAT_BOENDE, 1979),
+        pay("d-1", "ekb", "hh-d", 2014, 5, 100, CAT_BOENDE, 1989),
+        pay("d-2", "ekb", "hh-d", 2014, 6, 100, CAT_BOENDE, 1990),
+    };
+    static const struct row rows[] = {
+        /* C (Feb) and D (May) */
+        {"2014", "age_band=25-64", "2015-06-01", "households", 0, 2},
+        {"2014", "age_band=25-64", "2015-06-01", "household_months", 0, 2},
+        {"2014", "age_band=25-64", "2015-06-01", "paid", 0, 500},
+        {"2014-03", "age_band=25-64", "2015-06-01", "households", 0, 0},
+        /* D in June */
+        {"2014", "age_band=21-24", "2015-06-01", "households", 0, 1},
+        {"2014", "age_band=21-24", "2015-06-01", "household_months", 0, 1},
+        /* the window feb 2014-jan 2015 is labelled by 2014 too */
+        {"2015-01-R12", "age_band=25-64", "2015-06-01", "households", 0, 2},
+        {"2015-01-R12", "age_band=25-64", "2015-06-01", "household_months", 0,
+         2},
+        /* the total: C and D, Feb, May and June */
+        {"2014", "total", "2015-06-01", "households", 0, 2},
+        {"2014", "total", "2015-06-01", "household_months", 0, 3},
+    };
+    struct cellmap *m = apply_all(ev, sizeof(ev) / sizeof(ev[0]));
+    check_rows(m, rows, sizeof(rows) / sizeof(rows[0]));
     cellmap_destroy(&m);
 }
 
@@ -315,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_year_closed),
         cmocka_unit_test(test_running),
         cmocka_unit_test(test_remove),
+        cmocka_unit_test(test_birth_years),
         cmocka_unit_test(test_order_independent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

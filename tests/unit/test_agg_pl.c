@@ -719,6 +719,47 @@ static void test_running_labels(void **state)
         fail_msg("%d label rows differ", bad);
 }
 
+/*
+ * One person, counted once in a slice that placements giving different
+ * birth years or genders all label alike (as of 2016-06-01):
+ *   per M 1997 2015-02-01..2015-03-01 and M 1996 2015-05-01..2015-06-01:
+ *     at the start of 2015 18 and 19, both 18-20 and "man";
+ *   ulf M 2000 2015-02-01..2015-03-01 and X 2000 2015-04-01..2015-05-01:
+ *     15 both times (13-17), "pojke" and then "x".
+ */
+static const struct pl_spec person_fx[] = {
+    {"pa-1", "vuxen", "per", GENDER_M, 1997, SETTING_ANNAT, REGI_EGEN,
+     TARGET_ENSAMKOMMANDE, LEGAL_SOL, "2015-02-01", "2015-03-01", 10000},
+    {"pa-2", "vuxen", "per", GENDER_M, 1996, SETTING_ANNAT, REGI_EGEN,
+     TARGET_ENSAMKOMMANDE, LEGAL_SOL, "2015-05-01", "2015-06-01", 10000},
+    {"pa-3", "barn-unga", "ulf", GENDER_M, 2000, SETTING_JOURHEM, REGI_EGEN,
+     TARGET_BARN_UNGA, LEGAL_SOL, "2015-02-01", "2015-03-01", 10000},
+    {"pa-4", "barn-unga", "ulf", GENDER_X, 2000, SETTING_JOURHEM, REGI_EGEN,
+     TARGET_BARN_UNGA, LEGAL_SOL, "2015-04-01", "2015-05-01", 10000},
+};
+
+static const struct row person_rows[] = {
+    {"2015", "age_band=18-20", CLOSED_AS_OF, "persons", 0, 1},
+    /* 28 + 31 */
+    {"2015", "age_band=18-20", CLOSED_AS_OF, "care_days", 0, 59},
+    {"2015", "gender=man", CLOSED_AS_OF, "persons", 0, 1},
+    {"2015-H1", "gender=man", CLOSED_AS_OF, "persons", 0, 1},
+    /* the window feb 2015-jan 2016 is labelled by 2015 too */
+    {"2016-01-R12", "age_band=18-20", CLOSED_AS_OF, "persons", 0, 1},
+    {"2015", "age_band=13-17", CLOSED_AS_OF, "persons", 0, 1},
+    {"2015", "gender=pojke", CLOSED_AS_OF, "persons", 0, 1},
+    {"2015", "gender=x", CLOSED_AS_OF, "persons", 0, 1},
+    {"2015", "total", CLOSED_AS_OF, "persons", 0, 2},
+};
+
+static void test_person_labels(void **state)
+{
+    (void)state;
+    struct cellmap *m = map_of(person_fx, N_ROWS(person_fx), CLOSED_AS_OF);
+    CHECK_ROWS(m, person_rows);
+    cellmap_destroy(&m);
+}
+
 /* DESIGN §4's check: 12 442 vårddygn of familjehem in 2014 costing
  * 8 544 000 kr. 33 placements over the whole year (33 x 365 = 12045
  * days) and one of 197 days at 686 kr/day, one of 200 days at
@@ -1310,6 +1351,7 @@ int main(void)
         cmocka_unit_test(test_closed),
         cmocka_unit_test(test_running),
         cmocka_unit_test(test_running_labels),
+        cmocka_unit_test(test_person_labels),
         cmocka_unit_test(test_design_check),
         cmocka_unit_test(test_advance_rows),
         cmocka_unit_test(test_advance_periods),
