@@ -18,8 +18,13 @@ endif
 
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS := libzmq3-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev \
-            lmdb-utils pkg-config libcmocka-dev libjansson-dev libcsv-dev jq python3
+            lmdb-utils pkg-config libcmocka-dev libjansson-dev libcsv-dev jq python3 \
+            libsystemd-dev systemd
 PKGS     := libzmq lmdb libprotobuf-c jansson
+# Only nyckeld talks to systemd (daemon/notify.c, sd_notify): libsystemd
+# goes into its link alone, not into the clients' and tests'.
+DAEMON_CFLAGS := $(shell pkg-config --cflags libsystemd 2>/dev/null)
+DAEMON_LIBS   := $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wpointer-arith -Wwrite-strings -Wformat=2 \
@@ -47,7 +52,9 @@ DAEMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(DAEMON_SRCS))
 CORE_OBJS   := $(filter-out $(BUILD)/obj/daemon/main.o,$(DAEMON_OBJS)) $(GEN_O)
 
 LIB_SRCS := $(wildcard clients/lib/*.c)
-LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) $(GEN_O)
+# daemon/keyfile.c (CURVE key files) is shared as it is with libnyckel.
+LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) $(GEN_O) \
+            $(BUILD)/obj/daemon/keyfile.o
 
 CLIENT_SRCS := $(wildcard clients/nyckel-*.c)
 CLIENTS     := $(patsubst clients/%.c,$(BUILD)/%,$(CLIENT_SRCS))
@@ -96,9 +103,11 @@ $(BUILD)/libnyckeld.a: $(CORE_OBJS)
 $(BUILD)/libnyckel.a: $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+$(BUILD)/obj/daemon/notify.o: CFLAGS_ALL += $(DAEMON_CFLAGS)
+
 $(BUILD)/nyckeld: $(BUILD)/obj/daemon/main.o $(BUILD)/libnyckeld.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) $(DAEMON_LIBS)
 
 $(BUILD)/nyckel-%: $(BUILD)/obj/clients/nyckel-%.o $(BUILD)/libnyckel.a
 	@$(if $(Q),echo "  LD      $@")
@@ -151,8 +160,12 @@ install: all
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 include/nyckel.h include/nyckel_sub.h $(DESTDIR)$(PREFIX)/include/
 	install -m 0644 $(BUILD)/libnyckel.a $(DESTDIR)$(PREFIX)/lib/
-	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
-	install -m 0644 systemd/nyckeld.service $(DESTDIR)$(PREFIX)/lib/systemd/system/
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system \
+	           $(DESTDIR)$(PREFIX)/lib/sysusers.d
+	sed 's|/usr/local/bin/nyckeld|$(PREFIX)/bin/nyckeld|' systemd/nyckeld.service \
+	    >$(DESTDIR)$(PREFIX)/lib/systemd/system/nyckeld.service
+	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/nyckeld.service
+	install -m 0644 systemd/nyckel.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/nyckel.conf
 
 clean:
 	rm -rf build
@@ -168,7 +181,10 @@ format:
 # clang -fsanitize=fuzzer,address,undefined in $(FUZZ_BUILD) and runs each
 # for FUZZ_SECONDS, new inputs in $(FUZZ_BUILD)/corpus, crashes in
 # $(FUZZ_BUILD)/<target>-crash-*. `make fuzz-corpus` rewrites the seeds.
-FUZZ_TARGETS := batch query
+# batch and query fuzz the daemon core (libnyckeld.a); push fuzzes
+# nyckel-push's reader in libnyckel.a, whose push.o it replaces with a
+# fake pusher (fuzz_push.c), hence its own rules.
+FUZZ_TARGETS := batch query push
 FUZZ_REPLAYS := $(patsubst %,$(BUILD)/tests/fuzz_%_replay,$(FUZZ_TARGETS))
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
@@ -182,6 +198,15 @@ $(BUILD)/tests/fuzz_%_replay: $(BUILD)/obj/tests/fuzz/fuzz_%.o \
 
 # Only with CC=clang and CFLAGS=-fsanitize=fuzzer-no-link (see fuzz).
 $(BUILD)/tests/fuzz_%_fuzzer: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/libnyckeld.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/fuzz_push_replay: $(BUILD)/obj/tests/fuzz/fuzz_push.o \
+                                 $(BUILD)/obj/tests/fuzz/replay.o $(BUILD)/libnyckel.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/fuzz_push_fuzzer: $(BUILD)/obj/tests/fuzz/fuzz_push.o $(BUILD)/libnyckel.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS_ALL)
 

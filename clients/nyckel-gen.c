@@ -58,6 +58,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/cli.h"
+
 #ifndef NYCKEL_VERSION
 #define NYCKEL_VERSION "0.0.0"
 #endif
@@ -400,12 +402,13 @@ static void usage(FILE *f)
         "size as the payment population implies it. Without --live, payment\n"
         "corrections of the history are sent after it; what happens to\n"
         "other kinds after --to is not (open placements stay open).\n"
+        "\n"
         "  --help               this text\n"
-        "  --ingest, --query, --pub EP\n"
-"                       accepted for uniformity with the other nyckel\n"
-"                       tools; nyckel-gen connects to nothing\n"
-"  --version            print the version\n",
+        "  --version            print the version\n"
+        "nyckel-gen connects to nothing; the connection options of every\n"
+        "nyckel client are accepted (both key options or neither):\n",
         f);
+    cli_conn_help(f, 2, 23, 0);
 }
 
 /* Print what is wrong (and the value, when there is one); returns -1. */
@@ -579,7 +582,6 @@ enum {
     OPT_KINDS,
     OPT_HELP,
     OPT_VERSION,
-    OPT_ENDPOINT,
 };
 
 /* Parse argv into *o. Returns 0 to run, 1 when --help or --version was
@@ -603,11 +605,11 @@ static int opts_parse(int argc, char **argv, struct gen_opts *o)
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
         /* accepted like every nyckel client's; nyckel-gen only writes */
-        {"ingest", required_argument, NULL, OPT_ENDPOINT},
-        {"query", required_argument, NULL, OPT_ENDPOINT},
-        {"pub", required_argument, NULL, OPT_ENDPOINT},
+        CLI_CONN_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
+    struct cli_conn conn = {0};
+    const char *why;
     uint64_t v;
 
     memset(o, 0, sizeof *o);
@@ -626,6 +628,8 @@ static int opts_parse(int argc, char **argv, struct gen_opts *o)
     int c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         const char *a = optarg;
+        if (cli_conn_option(&conn, c, a))
+            continue;
         switch (c) {
         case OPT_SEED:
             if (parse_u64(a, 0, UINT64_MAX, &o->seed))
@@ -687,8 +691,6 @@ static int opts_parse(int argc, char **argv, struct gen_opts *o)
                                  "placement, decision, referral, budget",
                                  a);
             break;
-        case OPT_ENDPOINT:
-            break;
         case OPT_HELP:
             usage(stdout);
             return 1;
@@ -702,6 +704,8 @@ static int opts_parse(int argc, char **argv, struct gen_opts *o)
     }
     if (optind < argc)
         return opt_error("unexpected argument", argv[optind]);
+    if ((why = cli_conn_check(&conn)))
+        return opt_error(why, "");
     if (o->n_muni == 0)
         add_municipalities(o, "0127");
     if (o->from > o->to)

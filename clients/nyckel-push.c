@@ -4,6 +4,7 @@
  * (DESIGN §8). A thin command line over libnyckel's pusher
  * (include/nyckel.h): options, files, progress line, summary, exit code.
  */
+#include "lib/cli.h"
 #include "nyckel.h"
 
 #include <errno.h>
@@ -33,6 +34,7 @@ static volatile sig_atomic_t stop_signal; /* set by SIGINT/SIGTERM */
 
 struct cli {
     struct nyckel_push_opts o;
+    struct cli_conn conn;     /* --ingest, --key, ... */
     enum nyckel_input format; /* --format, or AUTO: by extension */
     bool quiet;
     bool progress;       /* stderr is a TTY and not --quiet */
@@ -55,11 +57,10 @@ static void usage(FILE *out)
         "true/false/1/0). '-' reads standard input, as JSON Lines unless\n"
         "--format says otherwise. Field names are those of nyckel.proto.\n"
         "\n"
-        "Options:\n"
-        "      --ingest EP       nyckeld's ingest endpoint\n"
-        "                        (default " NYCKEL_INGEST_ENDPOINT ")\n"
-        "      --query EP        accepted for uniformity with the other\n"
-        "      --pub EP            nyckel tools; not used\n"
+        "Options:\n",
+        out);
+    cli_conn_help(out, 6, 24, CLI_USES_INGEST | CLI_USES_KEYS);
+    fputs(
         "      --format json|csv read every FILE in this format\n"
         "      --batch-size N    events per batch, 1..1000 (default 500)\n"
         "      --window N        batches in flight at once, 1..64 (default 4)\n"
@@ -95,9 +96,15 @@ static void usage(FILE *out)
         "When standard error is a terminal, a progress line shows events\n"
         "read, events acknowledged and events per second.\n"
         "\n"
+        "With --key and --server-key the connection is encrypted and\n"
+        "nyckeld checks the key: a key it refuses, or a wrong server key,\n"
+        "stops the run at once (exit status 1; the batches stay in the\n"
+        "spool).\n"
+        "\n"
         "Exit status: 0 all events delivered and none rejected; 2 all\n"
         "delivered but some rejected; 1 not everything delivered (gave up,\n"
-        "interrupted, unreadable file or spool) or bad usage.\n",
+        "interrupted, refused key, unreadable file, key or spool) or bad\n"
+        "usage.\n",
         out);
 }
 
@@ -201,10 +208,7 @@ static char *default_spool(void)
 }
 
 enum opt_id {
-    OPT_INGEST = 1000,
-    OPT_QUERY,
-    OPT_PUB,
-    OPT_FORMAT,
+    OPT_FORMAT = 1000,
     OPT_BATCH,
     OPT_WINDOW,
     OPT_ACK_TIMEOUT,
@@ -216,9 +220,7 @@ enum opt_id {
 static int parse_args(struct cli *c, int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"ingest", required_argument, NULL, OPT_INGEST},
-        {"query", required_argument, NULL, OPT_QUERY},
-        {"pub", required_argument, NULL, OPT_PUB},
+        CLI_CONN_LONGOPTS,
         {"format", required_argument, NULL, OPT_FORMAT},
         {"batch-size", required_argument, NULL, OPT_BATCH},
         {"window", required_argument, NULL, OPT_WINDOW},
@@ -233,15 +235,13 @@ static int parse_args(struct cli *c, int argc, char **argv)
     int ch;
     long v;
 
+    const char *why;
+
     opterr = 0;
     while ((ch = getopt_long(argc, argv, ":qhV", longopts, NULL)) != -1) {
+        if (cli_conn_option(&c->conn, ch, optarg))
+            continue;
         switch (ch) {
-        case OPT_INGEST:
-            c->o.endpoint = optarg;
-            break;
-        case OPT_QUERY:
-        case OPT_PUB:
-            break;
         case OPT_FORMAT:
             if (!strcmp(optarg, "json"))
                 c->format = NYCKEL_INPUT_JSON;
@@ -296,8 +296,11 @@ static int parse_args(struct cli *c, int argc, char **argv)
             return bad_usage("unknown option '%s'", argv[optind - 1]);
         }
     }
+    if ((why = cli_conn_check(&c->conn)))
+        return bad_usage("%s", why);
     if (optind == argc)
         return bad_usage("no input FILE given (use - for standard input)");
+    c->o.endpoint = c->conn.ingest;
     return -1;
 }
 
@@ -398,6 +401,15 @@ int main(int argc, char **argv)
     status = check_files(&c, argc - optind, argv + optind);
     if (status >= 0)
         return status;
+    {
+        char why[512];
+
+        if (cli_conn_load(&c.conn, why, sizeof why)) {
+            fprintf(stderr, PROG ": %s\n", why);
+            return EXIT_FAILURE;
+        }
+        c.o.curve = cli_conn_curve(&c.conn);
+    }
     if (!c.o.spool_dir) {
         c.spool_default = default_spool();
         if (!c.spool_default)
@@ -418,6 +430,7 @@ int main(int argc, char **argv)
                 c.o.endpoint ? c.o.endpoint : NYCKEL_INGEST_ENDPOINT,
                 nyckel_strerror(rc));
         free(c.spool_default);
+        cli_conn_fini(&c.conn);
         return EXIT_FAILURE;
     }
     catch_signals();
@@ -470,7 +483,10 @@ int main(int argc, char **argv)
                 (c.o.give_up_ms ? c.o.give_up_ms : 120000) / 1000);
         delivered = false;
     } else if (rc) {
-        fprintf(stderr, PROG ": %s\n", nyckel_strerror(rc));
+        if (!cli_conn_fail(stderr, PROG, &c.conn,
+                           c.o.endpoint ? c.o.endpoint : NYCKEL_INGEST_ENDPOINT,
+                           rc))
+            fprintf(stderr, PROG ": %s\n", nyckel_strerror(rc));
         delivered = false;
     }
     print_summary(p, c.o.spool_dir, delivered, c.quiet);
@@ -484,5 +500,6 @@ int main(int argc, char **argv)
     }
     nyckel_push_destroy(&p);
     free(c.spool_default);
+    cli_conn_fini(&c.conn);
     return status;
 }

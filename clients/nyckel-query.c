@@ -2,8 +2,9 @@
  * nyckel-query — one snapshot query to nyckeld, printed as a table,
  * JSON lines (DESIGN §8) or CSV.
  *
- * Exit status: 0 success, 1 no answer (or another runtime failure),
- * 2 usage error or query refused by nyckeld.
+ * Exit status: 0 success, 1 no answer (or another runtime failure: a
+ * key nyckeld refuses, an unreadable key file), 2 usage error or query
+ * refused by nyckeld.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/cli.h"
 #include "nyckel_sub.h"
 
 #ifndef NYCKEL_VERSION
@@ -36,6 +38,7 @@ struct opts {
     size_t n_filters;
     int compare;
     enum format format;
+    struct cli_conn conn; /* --query, --key, ... */
     const char *query_ep;
     int timeout_ms;
     char *owned[2 * NYCKEL_QUERY_MAX_LIST + 2]; /* strings to free */
@@ -64,17 +67,17 @@ static void usage(FILE *out)
         "                           also each value one year earlier and the\n"
         "                           change in percent\n"
         "  -f, --format F           table (default), json or csv\n"
-        "      --query EP           query endpoint (default %s)\n"
-        "      --ingest EP          accepted for uniformity, not used\n"
-        "      --pub EP             accepted for uniformity, not used\n"
         "  -t, --timeout MS         wait this long for the answer (default "
-        "%d)\n"
-        "  -h, --help               this text\n"
-        "  -V, --version            print the version\n"
-        "\n"
-        "Exit status: 0 ok, 1 no answer from nyckeld, 2 usage error or\n"
-        "query refused.\n",
-        NYCKEL_SUB_DEFAULT_QUERY, NYCKEL_SUB_DEFAULT_TIMEOUT_MS);
+        "%d)\n",
+        NYCKEL_SUB_DEFAULT_TIMEOUT_MS);
+    cli_conn_help(out, 6, 27, CLI_USES_QUERY | CLI_USES_KEYS);
+    fputs("  -h, --help               this text\n"
+          "  -V, --version            print the version\n"
+          "\n"
+          "Exit status: 0 ok, 1 no answer from nyckeld (also: it refused\n"
+          "this client's key, or a key file cannot be read), 2 usage error\n"
+          "or query refused.\n",
+          out);
 }
 
 static int usage_error(const char *fmt, ...)
@@ -160,9 +163,6 @@ static int parse(int argc, char **argv, struct opts *o)
         OPT_PERIOD_TO = 256,
         OPT_COMPARE,
         OPT_COMPARE_PY,
-        OPT_QUERY,
-        OPT_INGEST,
-        OPT_PUB
     };
     static const struct option longopts[] = {
         {"municipality", required_argument, NULL, 'm'},
@@ -174,15 +174,14 @@ static int parse(int argc, char **argv, struct opts *o)
         {"compare", required_argument, NULL, OPT_COMPARE},
         {"compare-previous-year", no_argument, NULL, OPT_COMPARE_PY},
         {"format", required_argument, NULL, 'f'},
-        {"query", required_argument, NULL, OPT_QUERY},
-        {"ingest", required_argument, NULL, OPT_INGEST},
-        {"pub", required_argument, NULL, OPT_PUB},
+        CLI_CONN_LONGOPTS,
         {"timeout", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     int c, rc;
+    const char *why;
 
     o->format = FORMAT_TABLE;
     o->query_ep = NYCKEL_SUB_DEFAULT_QUERY;
@@ -190,6 +189,8 @@ static int parse(int argc, char **argv, struct opts *o)
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":m:d:p:r:w:f:t:hV", longopts, NULL)) !=
            -1) {
+        if (cli_conn_option(&o->conn, c, optarg))
+            continue;
         switch (c) {
         case 'm':
             o->municipality = optarg;
@@ -233,12 +234,6 @@ static int parse(int argc, char **argv, struct opts *o)
                 return usage_error("unknown format '%s' (table, json or csv)",
                                    optarg);
             break;
-        case OPT_QUERY:
-            o->query_ep = optarg;
-            break;
-        case OPT_INGEST:
-        case OPT_PUB:
-            break;
         case 't':
             if (parse_ms(optarg, &o->timeout_ms))
                 return usage_error("--timeout wants milliseconds > 0, not '%s'",
@@ -260,6 +255,10 @@ static int parse(int argc, char **argv, struct opts *o)
     }
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
+    if ((why = cli_conn_check(&o->conn)))
+        return usage_error("%s", why);
+    if (o->conn.query)
+        o->query_ep = o->conn.query;
     if (!o->municipality || !*o->municipality)
         return usage_error("--municipality is required");
     if (o->period_to && !o->period)
@@ -281,8 +280,17 @@ static int run(struct opts *o)
         .compare_previous_year = o->compare,
     };
     struct nyckel_result *r = NULL;
-    int rc = nyckel_query_run(o->query_ep, &q, o->timeout_ms, &r);
+    char why[512];
+    int rc = cli_conn_load(&o->conn, why, sizeof why);
 
+    if (rc) {
+        fprintf(stderr, PROG ": %s\n", why);
+        return EXIT_FAILURE;
+    }
+    rc = nyckel_query_run_curve(o->query_ep, &q, o->timeout_ms,
+                                cli_conn_curve(&o->conn), &r);
+    if (cli_conn_fail(stderr, PROG, &o->conn, o->query_ep, rc))
+        return EXIT_FAILURE;
     if (rc == NYCKEL_SUB_ETIMEOUT) {
         fprintf(stderr,
                 PROG ": no answer from %s within %d ms (is nyckeld running?)\n",
@@ -346,5 +354,6 @@ int main(int argc, char **argv)
         status = run(&o);
     for (size_t i = 0; i < o.n_owned; i++)
         free(o.owned[i]);
+    cli_conn_fini(&o.conn);
     return status;
 }

@@ -11,8 +11,9 @@
  * of the terminal table).
  *
  * Exit status: 0 after --for SEC or on SIGINT/SIGTERM; 1 when --for
- * ran out without nyckeld ever answering, or on a runtime failure;
- * 2 usage error or snapshot query refused.
+ * ran out without nyckeld ever answering, or on a runtime failure (a
+ * key nyckeld refuses, an unreadable key file); 2 usage error or
+ * snapshot query refused.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/cli.h"
 #include "nyckel_sub.h"
 
 #ifndef NYCKEL_VERSION
@@ -42,6 +44,7 @@ enum format { FORMAT_AUTO, FORMAT_TABLE, FORMAT_JSON };
 
 struct opts {
     struct nyckel_sub_config cfg;
+    struct cli_conn conn; /* --query, --pub, --key, ... */
     enum format format;
     double for_s; /* 0: until a signal */
 };
@@ -69,32 +72,30 @@ static void on_signal(int sig)
 
 static void usage(FILE *out)
 {
-    fprintf(
-        out,
-        "Usage: " PROG " --municipality CODE [options]\n"
-        "Follow key ratios of one municipality live: a snapshot, then\n"
-        "every update nyckeld publishes.\n"
-        "\n"
-        "  -m, --municipality CODE  kommunkod, e.g. 0127 (required)\n"
-        "  -d, --domain D           eb, pl, inv or ec (default: all)\n"
-        "  -p, --period P           period id, e.g. 2014 or 2014-08\n"
-        "                           (default: every period; no snapshot)\n"
-        "  -r, --rollup R           slices of this rollup, e.g. unit or\n"
-        "                           setting,regi (default: the totals)\n"
-        "      --for SEC            stop after SEC seconds (exit 0)\n"
-        "  -f, --format F           table (default on a terminal) or json\n"
-        "      --query EP           query endpoint (default %s)\n"
-        "      --pub EP             update endpoint (default %s)\n"
-        "      --ingest EP          accepted for uniformity, not used\n"
-        "  -t, --timeout MS         wait this long for a snapshot (default "
-        "%d)\n"
-        "  -h, --help               this text\n"
-        "  -V, --version            print the version\n"
-        "\n"
-        "Exit status: 0 after --for or on SIGINT/SIGTERM, 1 no answer from\n"
-        "nyckeld, 2 usage error or snapshot refused.\n",
-        NYCKEL_SUB_DEFAULT_QUERY, NYCKEL_SUB_DEFAULT_PUB,
-        NYCKEL_SUB_DEFAULT_TIMEOUT_MS);
+    fprintf(out,
+            "Usage: " PROG " --municipality CODE [options]\n"
+            "Follow key ratios of one municipality live: a snapshot, then\n"
+            "every update nyckeld publishes.\n"
+            "\n"
+            "  -m, --municipality CODE  kommunkod, e.g. 0127 (required)\n"
+            "  -d, --domain D           eb, pl, inv or ec (default: all)\n"
+            "  -p, --period P           period id, e.g. 2014 or 2014-08\n"
+            "                           (default: every period; no snapshot)\n"
+            "  -r, --rollup R           slices of this rollup, e.g. unit or\n"
+            "                           setting,regi (default: the totals)\n"
+            "      --for SEC            stop after SEC seconds (exit 0)\n"
+            "  -f, --format F           table (default on a terminal) or json\n"
+            "  -t, --timeout MS         wait this long for a snapshot (default "
+            "%d)\n",
+            NYCKEL_SUB_DEFAULT_TIMEOUT_MS);
+    cli_conn_help(out, 6, 27, CLI_USES_QUERY | CLI_USES_PUB | CLI_USES_KEYS);
+    fputs("  -h, --help               this text\n"
+          "  -V, --version            print the version\n"
+          "\n"
+          "Exit status: 0 after --for or on SIGINT/SIGTERM, 1 no answer from\n"
+          "nyckeld (also: it refused this client's key, or a key file cannot\n"
+          "be read), 2 usage error or snapshot refused.\n",
+          out);
 }
 
 static int usage_error(const char *fmt, ...)
@@ -114,7 +115,7 @@ static int usage_error(const char *fmt, ...)
 /* Returns -1 to go on, or an exit status. */
 static int parse(int argc, char **argv, struct opts *o)
 {
-    enum { OPT_FOR = 256, OPT_QUERY, OPT_PUB, OPT_INGEST };
+    enum { OPT_FOR = 256 };
     static const struct option longopts[] = {
         {"municipality", required_argument, NULL, 'm'},
         {"domain", required_argument, NULL, 'd'},
@@ -122,9 +123,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"rollup", required_argument, NULL, 'r'},
         {"for", required_argument, NULL, OPT_FOR},
         {"format", required_argument, NULL, 'f'},
-        {"query", required_argument, NULL, OPT_QUERY},
-        {"pub", required_argument, NULL, OPT_PUB},
-        {"ingest", required_argument, NULL, OPT_INGEST},
+        CLI_CONN_LONGOPTS,
         {"timeout", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -132,6 +131,7 @@ static int parse(int argc, char **argv, struct opts *o)
     };
     int c;
     char *end;
+    const char *why;
 
     o->cfg.query_endpoint = NYCKEL_SUB_DEFAULT_QUERY;
     o->cfg.pub_endpoint = NYCKEL_SUB_DEFAULT_PUB;
@@ -139,6 +139,8 @@ static int parse(int argc, char **argv, struct opts *o)
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":m:d:p:r:f:t:hV", longopts, NULL)) !=
            -1) {
+        if (cli_conn_option(&o->conn, c, optarg))
+            continue;
         switch (c) {
         case 'm':
             o->cfg.municipality = optarg;
@@ -173,14 +175,6 @@ static int parse(int argc, char **argv, struct opts *o)
                 return usage_error("unknown format '%s' (table or json)",
                                    optarg);
             break;
-        case OPT_QUERY:
-            o->cfg.query_endpoint = optarg;
-            break;
-        case OPT_PUB:
-            o->cfg.pub_endpoint = optarg;
-            break;
-        case OPT_INGEST:
-            break;
         case 't': {
             errno = 0;
             long v = strtol(optarg, &end, 10);
@@ -204,6 +198,12 @@ static int parse(int argc, char **argv, struct opts *o)
     }
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
+    if ((why = cli_conn_check(&o->conn)))
+        return usage_error("%s", why);
+    if (o->conn.query)
+        o->cfg.query_endpoint = o->conn.query;
+    if (o->conn.pub)
+        o->cfg.pub_endpoint = o->conn.pub;
     if (!o->cfg.municipality || !*o->cfg.municipality ||
         strchr(o->cfg.municipality, '/'))
         return usage_error("--municipality CODE is required");
@@ -383,7 +383,7 @@ static int heard(const struct watch *w, const struct nyckel_sub *sub)
     return !w->o->cfg.period && (w->heartbeats || w->updates);
 }
 
-static int run(const struct opts *o)
+static int run(struct opts *o)
 {
     struct watch w;
     struct nyckel_sub *sub = NULL;
@@ -401,7 +401,14 @@ static int run(const struct opts *o)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    int rc = nyckel_sub_new(&o->cfg, on_event, &w, &sub);
+    char why[512];
+    int rc = cli_conn_load(&o->conn, why, sizeof why);
+    if (rc) {
+        fprintf(stderr, PROG ": %s\n", why);
+        return EXIT_FAILURE;
+    }
+    o->cfg.curve = cli_conn_curve(&o->conn);
+    rc = nyckel_sub_new(&o->cfg, on_event, &w, &sub);
     w.sub = sub;
     if (rc) {
         fprintf(stderr, PROG ": %s\n", nyckel_sub_strerror(rc));
@@ -427,6 +434,9 @@ static int run(const struct opts *o)
             continue;
         if (rc) {
             const struct nyckel_result *v = nyckel_sub_view(sub);
+            char where[512];
+            snprintf(where, sizeof where, "nyckeld (%s, %s)",
+                     o->cfg.query_endpoint, o->cfg.pub_endpoint);
             if (w.tty && !w.json)
                 fputs("\033[?25h\n", stdout);
             if (rc == NYCKEL_SUB_EREFUSED) {
@@ -438,6 +448,8 @@ static int run(const struct opts *o)
                         o->cfg.query_endpoint, o->cfg.pub_endpoint,
                         nyckel_sub_strerror(rc));
                 status = EXIT_USAGE;
+            } else if (cli_conn_fail(stderr, PROG, &o->conn, where, rc)) {
+                status = EXIT_FAILURE;
             } else {
                 fprintf(stderr, PROG ": %s\n", nyckel_sub_strerror(rc));
                 status = EXIT_FAILURE;
@@ -480,7 +492,8 @@ int main(int argc, char **argv)
     struct opts o;
     memset(&o, 0, sizeof o);
     int status = parse(argc, argv, &o);
-    if (status >= 0)
-        return status;
-    return run(&o);
+    if (status < 0)
+        status = run(&o);
+    cli_conn_fini(&o.conn);
+    return status;
 }

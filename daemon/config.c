@@ -53,6 +53,10 @@ enum {
     CONFIG_OPT_REBUILD,
     CONFIG_OPT_VERIFY,
     CONFIG_OPT_BACKUP,
+    CONFIG_OPT_CURVE_SECRET,
+    CONFIG_OPT_KEYS,
+    CONFIG_OPT_INSECURE,
+    CONFIG_OPT_METRICS_LISTEN,
 };
 
 /* "+": stop at the first non-option, never permute argv. ":": report a
@@ -72,6 +76,10 @@ static const struct option config_options[] = {
     {"rebuild", no_argument, NULL, CONFIG_OPT_REBUILD},
     {"verify", no_argument, NULL, CONFIG_OPT_VERIFY},
     {"backup", required_argument, NULL, CONFIG_OPT_BACKUP},
+    {"curve-secret", required_argument, NULL, CONFIG_OPT_CURVE_SECRET},
+    {"keys", required_argument, NULL, CONFIG_OPT_KEYS},
+    {"insecure", no_argument, NULL, CONFIG_OPT_INSECURE},
+    {"metrics-listen", required_argument, NULL, CONFIG_OPT_METRICS_LISTEN},
     {NULL, 0, NULL, 0},
 };
 
@@ -103,6 +111,23 @@ static const char config_help_usage[] =
     "                          1024^3 or 1024^4; at least 1M (default 64G)\n"
     "  -h, --help              print this help and exit\n"
     "  -V, --version           print the version and exit\n"
+    "\n"
+    "Authentication (CURVE, on all three sockets):\n"
+    "      --curve-secret FILE the server's secret key (nyckel-keygen NAME\n"
+    "                          writes NAME.key; clients get NAME.pub)\n"
+    "      --keys FILE         the clients allowed in, one per line:\n"
+    "                          <public key> <role> <municipality>[,...]\n"
+    "                          role exporter (push), subscriber (read) or\n"
+    "                          admin (both); '*' for every municipality;\n"
+    "                          '#' starts a comment. Both or neither.\n"
+    "      --insecure          allow endpoints off this host without CURVE\n"
+    "                          (by default nyckeld refuses to start so)\n"
+    "\n"
+    "Monitoring:\n"
+    "      --metrics-listen HOST:PORT\n"
+    "                          serve self-metrics as Prometheus text at\n"
+    "                          http://HOST:PORT/metrics (default: off;\n"
+    "                          e.g. 127.0.0.1:9771)\n"
     "\n"
     "Maintenance (they exit when done; --rebuild and --verify with the\n"
     "daemon stopped):\n"
@@ -260,6 +285,24 @@ static int config_set_endpoint(char *dst, const char *src, const char *what)
     return 0;
 }
 
+/* "host:port" (host an IPv4 address, [IPv6] or localhost; port 1-65535)
+ * of an HTTP listener. */
+static int config_set_listen(char *dst, const char *src, const char *what)
+{
+    const char *colon = strrchr(src, ':');
+    char *end = NULL;
+    long port = colon ? strtol(colon + 1, &end, 10) : 0;
+    if (!colon || colon == src || !end || *end || colon[1] == '\0' ||
+        port < 1 || port > 65535 || strlen(src) >= CONFIG_ENDPOINT_MAX) {
+        config_error("%s: '%." CONFIG_QUOTE_MAX "s' is not host:port "
+                     "(e.g. 127.0.0.1:9771)",
+                     what, src);
+        return -1;
+    }
+    memcpy(dst, src, strlen(src) + 1);
+    return 0;
+}
+
 /* Decimal digits and an optional K/M/G/T (either case), power of 1024. */
 static int config_parse_size(const char *s, uint64_t *bytes)
 {
@@ -405,6 +448,40 @@ static int config_check_endpoints(const struct config *cfg)
     return -1;
 }
 
+bool config_endpoint_is_local(const char *endpoint)
+{
+    static const char *const local[] = {"ipc://", "inproc://", "tcp://127.",
+                                        "tcp://[::1]:", "tcp://localhost:"};
+    for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++)
+        if (strncmp(endpoint, local[i], strlen(local[i])) == 0)
+            return true;
+    return false;
+}
+
+/* CURVE takes both files; without it, only endpoints on this host
+ * unless --insecure says otherwise. */
+static int config_check_curve(const struct config *cfg)
+{
+    if (!cfg->curve_secret[0] != !cfg->keys[0]) {
+        config_error("--curve-secret and --keys go together: the server's "
+                     "key and the clients' keys");
+        return -1;
+    }
+    if (cfg->curve_secret[0] || cfg->insecure || cfg->mode != CONFIG_MODE_RUN)
+        return 0;
+    const char *const eps[] = {cfg->ingest, cfg->pub, cfg->query};
+    const char *const names[] = {"--ingest", "--pub", "--query"};
+    for (int i = 0; i < 3; i++)
+        if (!config_endpoint_is_local(eps[i])) {
+            config_error("%s %." CONFIG_QUOTE_MAX "s is reachable from other "
+                         "hosts: give --curve-secret and --keys, or "
+                         "--insecure",
+                         names[i], eps[i]);
+            return -1;
+        }
+    return 0;
+}
+
 /* A '?' from getopt: an unknown option, or an argument given to one
  * that takes none ("--help=x"). */
 static void config_error_unknown(char **argv)
@@ -465,14 +542,30 @@ int config_parse(int argc, char **argv, struct config *cfg)
             break;
         case CONFIG_OPT_BACKUP:
             if (strlen(optarg) >= sizeof(c.backup_dir) || !*optarg) {
-                fprintf(stderr, "nyckeld: --backup: directory name empty "
-                                "or longer than %zu bytes\n"
-                                "Try 'nyckeld --help'.\n",
+                fprintf(stderr,
+                        "nyckeld: --backup: directory name empty "
+                        "or longer than %zu bytes\n"
+                        "Try 'nyckeld --help'.\n",
                         sizeof(c.backup_dir) - 1);
                 return -1;
             }
             memcpy(c.backup_dir, optarg, strlen(optarg) + 1);
             c.mode = CONFIG_MODE_BACKUP;
+            break;
+        case CONFIG_OPT_CURVE_SECRET:
+            if (config_set_path(c.curve_secret, optarg, "--curve-secret"))
+                return -1;
+            break;
+        case CONFIG_OPT_KEYS:
+            if (config_set_path(c.keys, optarg, "--keys"))
+                return -1;
+            break;
+        case CONFIG_OPT_INSECURE:
+            c.insecure = true;
+            break;
+        case CONFIG_OPT_METRICS_LISTEN:
+            if (config_set_listen(c.metrics_listen, optarg, "--metrics-listen"))
+                return -1;
             break;
         case 'h':
             /* Help wins over whatever follows: the user asked for it. */
@@ -508,7 +601,7 @@ int config_parse(int argc, char **argv, struct config *cfg)
     if (config_resolve_state_dir(&c, a.state_dir) != 0 ||
         config_resolve_as_of(&c, a.as_of) != 0 ||
         config_resolve_log_level(&c, a.log_level) != 0 ||
-        config_check_endpoints(&c) != 0)
+        config_check_endpoints(&c) != 0 || config_check_curve(&c) != 0)
         return -1;
     *cfg = c;
     return 0;

@@ -5,6 +5,7 @@
 #ifndef NYCKEL_CONFIG_H
 #define NYCKEL_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,16 +28,26 @@ enum config_mode {
 
 struct config {
     enum config_mode mode;
-    char state_dir[CONFIG_PATH_MAX];  /* LMDB environment directory */
-    char backup_dir[CONFIG_PATH_MAX]; /* --backup target */
-    char ingest[CONFIG_ENDPOINT_MAX]; /* ROUTER endpoint */
-    char pub[CONFIG_ENDPOINT_MAX];    /* PUB endpoint */
-    char query[CONFIG_ENDPOINT_MAX];  /* ROUTER endpoint */
-    int32_t as_of_day;                /* fixed as-of day number, -1 = clock */
-    int log_level;                    /* LOG_ERROR..LOG_DEBUG (log.h) */
-    uint64_t max_db_bytes;            /* LMDB map ceiling, bytes */
-    int heartbeat_ms;                 /* heartbeat interval, ms (1000) */
+    char state_dir[CONFIG_PATH_MAX];    /* LMDB environment directory */
+    char backup_dir[CONFIG_PATH_MAX];   /* --backup target */
+    char ingest[CONFIG_ENDPOINT_MAX];   /* ROUTER endpoint */
+    char pub[CONFIG_ENDPOINT_MAX];      /* PUB endpoint */
+    char query[CONFIG_ENDPOINT_MAX];    /* ROUTER endpoint */
+    int32_t as_of_day;                  /* fixed as-of day number, -1 = clock */
+    int log_level;                      /* LOG_ERROR..LOG_DEBUG (log.h) */
+    uint64_t max_db_bytes;              /* LMDB map ceiling, bytes */
+    int heartbeat_ms;                   /* heartbeat interval, ms (1000) */
+    char curve_secret[CONFIG_PATH_MAX]; /* server secret key file, or "" */
+    char keys[CONFIG_PATH_MAX];         /* clients' keys file, or "" */
+    bool insecure; /* --insecure: non-loopback endpoints without CURVE */
+    char metrics_listen[CONFIG_ENDPOINT_MAX]; /* "host:port" of the
+                                                 Prometheus endpoint, or
+                                                 "" (off) */
 };
+
+/* True when endpoint reaches this host only: ipc://, inproc://, or tcp://
+ * to 127.0.0.0/8, [::1] or localhost. */
+bool config_endpoint_is_local(const char *endpoint);
 
 /*
  * Parse argv (and the environment: NYCKEL_STATE_DIR, NYCKEL_AS_OF,

@@ -28,17 +28,18 @@
 
 struct ingest {
     struct router *router;
+    struct auth *auth; /* borrowed; NULL: no CURVE */
     struct store *st;
     struct publish *pub;
     int32_t as_of;               /* of the batches being handled */
     struct publish_list pending; /* updates of the batch just acked */
 };
 
-int ingest_new(void *zctx, const char *endpoint, struct store *st,
-               struct publish *pub, struct ingest **out)
+int ingest_new(void *zctx, const char *endpoint, struct auth *auth,
+               struct store *st, struct publish *pub, struct ingest **out)
 {
     struct router *r;
-    int rc = router_new(zctx, endpoint, INGEST_MAX_FRAME, &r);
+    int rc = router_new(zctx, endpoint, INGEST_MAX_FRAME, auth, &r);
     if (rc)
         return rc;
     struct ingest *in = xcalloc(1, sizeof(*in));
@@ -64,6 +65,30 @@ void *ingest_socket(struct ingest *in)
     return router_socket(in->router);
 }
 
+/* The stored revision of an entity record (old, old_len) into *oev;
+ * *live false (and *oev untouched) for a tombstone. */
+static int ingest_stored_event(const void *old, size_t old_len,
+                               struct event *oev, bool *live)
+{
+    uint64_t rev;
+    bool deleted;
+    const void *oraw;
+    size_t oraw_len;
+    int rc =
+        entity_record_decode(old, old_len, &rev, &deleted, &oraw, &oraw_len);
+    *live = rc == 0 && !deleted;
+    if (!*live)
+        return rc;
+    struct event_in oin;
+    char text[VALIDATE_TEXT_MAX];
+    void *msg = NULL;
+    rc = codec_event_decode(oraw, oraw_len, &oin, &msg);
+    if (rc == 0 && validate_event(&oin, oev, text) != REASON_OK)
+        rc = -EPROTO; /* stored events were valid when stored */
+    codec_event_free(&msg);
+    return rc;
+}
+
 /* Replace the stored entity's contribution by ev's. */
 static int ingest_revise(struct cellmap *cm, const char *key,
                          const struct event *ev, const uint8_t *raw,
@@ -72,27 +97,11 @@ static int ingest_revise(struct cellmap *cm, const char *key,
 {
     int rc;
     if (old_len) {
-        uint64_t rev;
-        bool deleted;
-        const void *oraw;
-        size_t oraw_len;
-        if ((rc = entity_record_decode(old, old_len, &rev, &deleted, &oraw,
-                                       &oraw_len)))
+        struct event oev;
+        bool live;
+        if ((rc = ingest_stored_event(old, old_len, &oev, &live)) ||
+            (live && (rc = agg_apply(cm, &oev, -1, as_of))))
             return rc;
-        if (!deleted) {
-            struct event_in oin;
-            struct event oev;
-            char text[VALIDATE_TEXT_MAX];
-            void *msg = NULL;
-            rc = codec_event_decode(oraw, oraw_len, &oin, &msg);
-            if (rc == 0 && validate_event(&oin, &oev, text) != REASON_OK)
-                rc = -EPROTO; /* stored events were valid when stored */
-            if (rc == 0)
-                rc = agg_apply(cm, &oev, -1, as_of);
-            codec_event_free(&msg);
-            if (rc)
-                return rc;
-        }
     }
     if (!ev->deleted && (rc = agg_apply(cm, ev, +1, as_of)))
         return rc;
@@ -106,12 +115,19 @@ static int ingest_revise(struct cellmap *cm, const char *key,
 
 /* One event: its ack status (and reason) in *ack; errors only for store
  * or internal failures, which poison the batch. */
-static int ingest_event(struct cellmap *cm, const struct event_in *in,
-                        const uint8_t *raw, size_t raw_len, int32_t as_of,
+static int ingest_event(struct cellmap *cm, const struct auth_client *who,
+                        const struct event_in *in, const uint8_t *raw,
+                        size_t raw_len, int32_t as_of,
                         struct codec_event_ack *ack, char *text)
 {
     struct event ev;
     enum reason r = validate_event(in, &ev, text);
+    if (r == REASON_OK && !auth_may_push(who, ev.municipality)) {
+        r = REASON_FORBIDDEN_MUNICIPALITY;
+        snprintf(text, VALIDATE_TEXT_MAX,
+                 "this client may not push events of municipality %s",
+                 ev.municipality);
+    }
     if (r != REASON_OK) {
         *ack = (struct codec_event_ack){CODEC_REJECTED, reason_code(r), text};
         return 0;
@@ -143,6 +159,24 @@ static int ingest_event(struct cellmap *cm, const struct event_in *in,
     default:
         break;
     }
+    /* A revision takes the entity's contribution out of the
+     * municipality it was in: that one must be the client's too. */
+    if (old_len && !who->all_munis) {
+        struct event oev;
+        bool live;
+        if ((rc = ingest_stored_event(old, old_len, &oev, &live)))
+            return rc;
+        if (live && !auth_may_push(who, oev.municipality)) {
+            snprintf(text, VALIDATE_TEXT_MAX,
+                     "the entity is in municipality %s, which this client "
+                     "may not push events of",
+                     oev.municipality);
+            *ack = (struct codec_event_ack){
+                CODEC_REJECTED, reason_code(REASON_FORBIDDEN_MUNICIPALITY),
+                text};
+            return 0;
+        }
+    }
     /* old points into cm; copy before the map changes */
     void *copy = old_len ? xmalloc(old_len) : NULL;
     if (old_len)
@@ -155,8 +189,9 @@ static int ingest_event(struct cellmap *cm, const struct event_in *in,
 }
 
 /* Apply the decoded batch in one transaction; commit. */
-static int ingest_apply(struct store *st, const struct codec_batch *b,
-                        int32_t as_of, struct codec_event_ack *acks,
+static int ingest_apply(struct store *st, const struct auth_client *who,
+                        const struct codec_batch *b, int32_t as_of,
+                        struct codec_event_ack *acks,
                         char (*texts)[VALIDATE_TEXT_MAX], uint64_t *seq,
                         struct publish_list *updates)
 {
@@ -170,7 +205,7 @@ static int ingest_apply(struct store *st, const struct codec_batch *b,
     if ((rc = store_seq_get(t, &next)))
         goto out;
     for (size_t i = 0; i < b->n_events; i++)
-        if ((rc = ingest_event(cm, &b->events[i], b->raw[i], b->raw_len[i],
+        if ((rc = ingest_event(cm, who, &b->events[i], b->raw[i], b->raw_len[i],
                                as_of, &acks[i], texts[i])))
             goto out;
     if ((rc = publish_prepare(cm, as_of, &next, NULL, 0, updates)) ||
@@ -238,8 +273,9 @@ static const char *ingest_refusal(int rc)
     }
 }
 
-int ingest_batch(struct store *st, const void *buf, size_t len, int32_t as_of,
-                 uint8_t **ack, size_t *ack_len, struct publish_list *updates)
+int ingest_batch(struct store *st, const struct auth_client *who,
+                 const void *buf, size_t len, int32_t as_of, uint8_t **ack,
+                 size_t *ack_len, struct publish_list *updates)
 {
     struct codec_batch b = {0};
     struct codec_ack a = {.status = CODEC_ACCEPTED};
@@ -253,11 +289,20 @@ int ingest_batch(struct store *st, const void *buf, size_t len, int32_t as_of,
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = codec_batch_decode(buf, len, &b);
     a.batch_id = b.batch_id;
+    if (rc == 0 && !(who && who->role != AUTH_SUBSCRIBER)) {
+        a.status = CODEC_REJECTED;
+        a.reason = "forbidden";
+        a.text = "this client's key may not push events";
+        log_warn("ingest: batch %llu refused: forbidden: a %s key",
+                 (unsigned long long)b.batch_id,
+                 who ? "subscriber" : "unknown");
+        goto reply;
+    }
     if (rc == 0) {
         acks = xcalloc(b.n_events, sizeof(*acks));
         texts = xcalloc(b.n_events ? b.n_events : 1, sizeof(*texts));
         for (int tries = 0;; tries++) {
-            rc = ingest_apply(st, &b, as_of, acks, texts, &seq, updates);
+            rc = ingest_apply(st, who, &b, as_of, acks, texts, &seq, updates);
             if (rc != STORE_EMAPFULL || tries == INGEST_RETRIES)
                 break;
             if ((rc = store_grow(st)))
@@ -293,6 +338,7 @@ int ingest_batch(struct store *st, const void *buf, size_t len, int32_t as_of,
                   (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
                       (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     }
+reply:
     rc = codec_ack_encode(&a, ack, ack_len);
     free(acks);
     free(texts);
@@ -301,11 +347,12 @@ int ingest_batch(struct store *st, const void *buf, size_t len, int32_t as_of,
 }
 
 /* One batch from the router: apply, ack, then publish. */
-static int ingest_on_request(void *ctx, const void *payload, size_t len,
-                             uint8_t **reply, size_t *reply_len)
+static int ingest_on_request(void *ctx, const struct auth_client *who,
+                             const void *payload, size_t len, uint8_t **reply,
+                             size_t *reply_len)
 {
     struct ingest *in = ctx;
-    return ingest_batch(in->st, payload, len, in->as_of, reply, reply_len,
+    return ingest_batch(in->st, who, payload, len, in->as_of, reply, reply_len,
                         &in->pending);
 }
 

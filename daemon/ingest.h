@@ -9,6 +9,7 @@
 #ifndef NYCKEL_INGEST_H
 #define NYCKEL_INGEST_H
 
+#include "auth.h"
 #include "codec.h"
 #include "publish.h"
 #include "store.h"
@@ -21,10 +22,11 @@
 
 struct ingest;
 
-/* Bind a ROUTER socket of zctx at endpoint; batches go to st, updates
- * to pub (may be NULL). */
-int ingest_new(void *zctx, const char *endpoint, struct store *st,
-               struct publish *pub, struct ingest **out);
+/* Bind a ROUTER socket of zctx at endpoint, a CURVE server of auth (may
+ * be NULL: none; borrowed, outlives the ingest); batches go to st,
+ * updates to pub (may be NULL). */
+int ingest_new(void *zctx, const char *endpoint, struct auth *auth,
+               struct store *st, struct publish *pub, struct ingest **out);
 void ingest_destroy(struct ingest **in);
 
 /* The socket to poll for input. */
@@ -39,11 +41,15 @@ int ingest_handle(struct ingest *in, int32_t as_of);
  * (open placements), publish what changed. */
 int ingest_rollover(struct ingest *in, int32_t old_as_of, int32_t new_as_of);
 
-/* Apply one encoded IngestBatch to the store and produce the encoded
- * IngestAck (*ack, malloc'd) and the updates to publish. Socket-free; used by
+/* Apply one encoded IngestBatch from client who (auth_client_of(); NULL:
+ * unknown, refused) to the store and produce the encoded IngestAck
+ * (*ack, malloc'd) and the updates to publish. Socket-free; used by
  * ingest_handle and tests. Returns 0 (the ack may still refuse the
- * batch), or a code after which the store cannot go on. */
-int ingest_batch(struct store *st, const void *buf, size_t len, int32_t as_of,
-                 uint8_t **ack, size_t *ack_len, struct publish_list *updates);
+ * batch, "forbidden" for a client that may not push, or events,
+ * "forbidden_municipality"), or a code after which the store cannot go
+ * on. */
+int ingest_batch(struct store *st, const struct auth_client *who,
+                 const void *buf, size_t len, int32_t as_of, uint8_t **ack,
+                 size_t *ack_len, struct publish_list *updates);
 
 #endif

@@ -1,10 +1,14 @@
 /*
- * loop.c — poll, timers and signals (see loop.h).
+ * loop.c — poll, timers and signals (see loop.h). The service manager
+ * hears from here too (notify.h): READY=1 when the loop starts, since by
+ * then the store is open and every socket is bound; WATCHDOG=1 from the
+ * loop itself, so a loop that no longer turns gets nyckeld restarted.
  */
 #include "loop.h"
 
 #include "clock.h"
 #include "log.h"
+#include "notify.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -44,13 +48,17 @@ static int64_t loop_now_ms(void)
 
 int loop_run(const struct loop_parts *parts)
 {
-    zmq_pollitem_t items[2] = {
+    zmq_pollitem_t items[3] = {
         {.socket = ingest_socket(parts->ingest), .events = ZMQ_POLLIN},
         {.socket = query_socket(parts->query), .events = ZMQ_POLLIN},
+        {.socket = publish_socket(parts->publish), .events = ZMQ_POLLIN},
     };
     int32_t as_of = parts->as_of;
     int64_t next_beat = loop_now_ms();
     int rc = 0;
+    struct notify *nt = NULL;
+    notify_new(&nt);
+    notify_ready(nt, store_committed_seq(parts->store), as_of, next_beat);
 
     while (!loop_stop_signal) {
         int64_t now = loop_now_ms();
@@ -63,11 +71,16 @@ int loop_run(const struct loop_parts *parts)
         int64_t to_midnight = clock_ms_to_midnight();
         if (to_midnight < wait)
             wait = to_midnight;
-        if (zmq_poll(items, 2, (long)(wait > 0 ? wait : 0)) < 0) {
+        int64_t to_notify =
+            notify_tick(nt, store_committed_seq(parts->store), as_of, now);
+        if (to_notify < wait)
+            wait = to_notify;
+        if (zmq_poll(items, 3, (long)(wait > 0 ? wait : 0)) < 0) {
             if (errno == EINTR)
                 continue;
-            log_error("loop: poll: %s", zmq_strerror(errno));
-            return -errno;
+            rc = -errno;
+            log_error("loop: poll: %s", zmq_strerror(-rc));
+            goto out;
         }
         if (loop_next_day) {
             loop_next_day = 0;
@@ -80,12 +93,21 @@ int loop_run(const struct loop_parts *parts)
         if (items[0].revents & ZMQ_POLLIN) {
             rc = ingest_handle(parts->ingest, as_of);
             if (rc)
-                return rc;
+                goto out;
         }
         if (items[1].revents & ZMQ_POLLIN)
             query_handle(parts->query, as_of);
+        if (items[2].revents & ZMQ_POLLIN)
+            publish_handle(parts->publish);
     }
     log_info("loop: %s received, stopping",
              loop_stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
-    return 0;
+out:
+    if (rc)
+        notify_stopping(nt, "stopping: fatal error, see the log");
+    else
+        notify_stopping(nt, loop_stop_signal == SIGINT ? "stopping: SIGINT"
+                                                       : "stopping: SIGTERM");
+    notify_destroy(&nt);
+    return rc;
 }

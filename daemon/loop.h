@@ -4,6 +4,8 @@
  * SIGINT (the batch in hand is finished first: batches are handled one
  * at a time and the flag is read between them). With a fixed --as-of,
  * SIGUSR1 moves it one day on, as midnight would (for tests and replays).
+ * Under systemd it also reports to the service manager (notify.h): ready,
+ * status, watchdog pings from the loop itself, stopping.
  */
 #ifndef NYCKEL_LOOP_H
 #define NYCKEL_LOOP_H
@@ -25,7 +27,9 @@ struct loop_parts {
 /* Install the signal handlers. */
 void loop_signals_install(void);
 
-/* Run until a signal (returns 0) or a fatal store error (negative). */
+/* Run until a signal (returns 0) or a fatal store error (negative). Call
+ * it with the store open and every socket bound: it sends READY=1 on
+ * entry and STOPPING=1 on the way out. */
 int loop_run(const struct loop_parts *parts);
 
 #endif

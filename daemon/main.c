@@ -5,6 +5,7 @@
  * Exit status: 0 after SIGTERM/SIGINT (or --help/--version), 1 when the
  * daemon could not start or the store failed, 2 for bad usage.
  */
+#include "auth.h"
 #include "clock.h"
 #include "config.h"
 #include "ingest.h"
@@ -31,9 +32,9 @@ static int main_rebuild(const struct config *cfg)
     struct rebuild_report r;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int rc = verify ? store_open(cfg->state_dir, cfg->max_db_bytes, &st)
-                    : store_open_for_rebuild(cfg->state_dir,
-                                             cfg->max_db_bytes, &st);
+    int rc =
+        verify ? store_open(cfg->state_dir, cfg->max_db_bytes, &st)
+               : store_open_for_rebuild(cfg->state_dir, cfg->max_db_bytes, &st);
     if (rc) {
         log_error("store: open %s: %s", cfg->state_dir, store_strerror(rc));
         return 1;
@@ -103,22 +104,34 @@ int main(int argc, char **argv)
     struct publish *pub = NULL;
     struct ingest *in = NULL;
     struct query *q = NULL;
+    struct auth *auth = NULL;
     void *zctx = zmq_ctx_new();
+    char why[512];
 
     if ((rc = store_open(cfg.state_dir, cfg.max_db_bytes, &st))) {
         log_error("store: open %s: %s", cfg.state_dir, store_strerror(rc));
         goto out;
     }
-    if ((rc = publish_new(zctx, cfg.pub, &pub))) {
+    /* the ZAP handler before any socket binds */
+    if (cfg.curve_secret[0] &&
+        auth_new(zctx, cfg.curve_secret, cfg.keys, &auth, why, sizeof(why))) {
+        log_error("auth: %s", why);
+        goto out;
+    }
+    if ((rc = publish_new(zctx, cfg.pub, auth, &pub))) {
         log_error("publish: bind %s: %s", cfg.pub, zmq_strerror(-rc));
         goto out;
     }
-    if ((rc = ingest_new(zctx, cfg.ingest, st, pub, &in))) {
+    if ((rc = ingest_new(zctx, cfg.ingest, auth, st, pub, &in))) {
         log_error("ingest: bind %s: %s", cfg.ingest, zmq_strerror(-rc));
         goto out;
     }
-    if ((rc = query_new(zctx, cfg.query, st, &q))) {
+    if ((rc = query_new(zctx, cfg.query, auth, st, &q))) {
         log_error("query: bind %s: %s", cfg.query, zmq_strerror(-rc));
+        goto out;
+    }
+    if (auth_start(auth, zctx, why, sizeof(why))) {
+        log_error("auth: %s", why);
         goto out;
     }
     int32_t store_as_of;
@@ -128,9 +141,11 @@ int main(int argc, char **argv)
     }
     char as_of[11];
     period_date_format(clock_as_of(), as_of);
-    log_info("nyckeld %s: state %s, ingest %s, pub %s, query %s, as-of %s%s",
+    log_info("nyckeld %s: state %s, ingest %s, pub %s, query %s, as-of %s%s, "
+             "%s",
              NYCKEL_VERSION, cfg.state_dir, cfg.ingest, cfg.pub, cfg.query,
-             as_of, cfg.as_of_day >= 0 ? " (fixed)" : "");
+             as_of, cfg.as_of_day >= 0 ? " (fixed)" : "",
+             auth ? "CURVE" : "no CURVE (loopback)");
 
     struct loop_parts parts = {.store = st,
                                .ingest = in,
@@ -148,6 +163,7 @@ out:
     query_destroy(&q);
     ingest_destroy(&in);
     publish_destroy(&pub);
+    auth_destroy(&auth);
     store_close(&st);
     zmq_ctx_term(zctx);
     if (status == 0)

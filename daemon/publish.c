@@ -1,6 +1,8 @@
 /*
  * publish.c — sequenced, coalesced updates and heartbeats (see
- * publish.h). The topic of an update is its cell key.
+ * publish.h). The topic of an update is its cell key. The socket is an
+ * XPUB with manual subscriptions: a subscriber gets only the topics of
+ * its own municipalities (auth.h), whatever prefix it asks for.
  */
 #include "publish.h"
 
@@ -19,27 +21,77 @@
 
 #define PUBLISH_HWM 10000 /* messages queued per subscriber, then dropped */
 #define PUBLISH_HEARTBEAT_TOPIC "heartbeat"
+#define PUBLISH_SUBS_PER_TURN 256 /* subscription requests per handle() */
 
 struct publish {
-    void *sock;
+    void *sock;        /* XPUB, manual subscriptions */
+    struct auth *auth; /* borrowed; NULL: no CURVE */
 };
 
-int publish_new(void *zctx, const char *endpoint, struct publish **out)
+int publish_new(void *zctx, const char *endpoint, struct auth *auth,
+                struct publish **out)
 {
-    void *sock = zmq_socket(zctx, ZMQ_PUB);
+    void *sock = zmq_socket(zctx, ZMQ_XPUB);
     if (!sock)
         return -errno;
-    int hwm = PUBLISH_HWM, linger = 0;
+    int hwm = PUBLISH_HWM, linger = 0, one = 1, rc;
     zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
-    if (zmq_bind(sock, endpoint)) {
-        int rc = -errno;
+    if (zmq_setsockopt(sock, ZMQ_XPUB_MANUAL, &one, sizeof(one)) ||
+        (rc = auth_server_socket(auth, sock)) || zmq_bind(sock, endpoint)) {
+        rc = -errno;
         zmq_close(sock);
         return rc;
     }
     *out = xcalloc(1, sizeof(**out));
     (*out)->sock = sock;
+    (*out)->auth = auth;
     return 0;
+}
+
+void *publish_socket(struct publish *p)
+{
+    return p->sock;
+}
+
+struct publish_sub {
+    void *sock;
+    int option; /* ZMQ_SUBSCRIBE or ZMQ_UNSUBSCRIBE */
+};
+
+/* auth_topic_fn: apply one granted (un)subscription. With manual XPUB it
+ * applies to the peer whose request was read last. */
+static int publish_apply_sub(void *ctx, const char *prefix, size_t len)
+{
+    struct publish_sub *s = ctx;
+    zmq_setsockopt(s->sock, s->option, prefix, len);
+    return 0;
+}
+
+void publish_handle(struct publish *p)
+{
+    static const char *const open_roots[] = {PUBLISH_HEARTBEAT_TOPIC, NULL};
+    for (int i = 0; i < PUBLISH_SUBS_PER_TURN; i++) {
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, p->sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&msg);
+            return;
+        }
+        const char *data = zmq_msg_data(&msg);
+        size_t len = zmq_msg_size(&msg);
+        if (len >= 1 && (data[0] == 0 || data[0] == 1)) {
+            struct publish_sub s = {p->sock,
+                                    data[0] ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE};
+            /* An unsubscription of a peer that is gone has no User-Id:
+             * there is no pipe left to apply it to. */
+            const struct auth_client *who =
+                auth_client_of(p->auth, zmq_msg_gets(&msg, "User-Id"));
+            auth_subscriptions(who, data + 1, len - 1, open_roots,
+                               publish_apply_sub, &s);
+        }
+        zmq_msg_close(&msg);
+    }
 }
 
 void publish_destroy(struct publish **pp)
@@ -320,8 +372,8 @@ int publish_rollover(struct store *st, struct publish *p, int32_t old_as_of,
     /* As for a batch (DESIGN §7): a full map grows, and the whole
      * rollover is done again in one transaction. */
     for (int tries = 0;; tries++) {
-        int rc = publish_rollover_once(st, p, old_as_of, new_as_of, advance,
-                                       ctx);
+        int rc =
+            publish_rollover_once(st, p, old_as_of, new_as_of, advance, ctx);
         if (rc != STORE_EMAPFULL || tries == 64)
             return rc;
         if ((rc = store_grow(st)))

@@ -11,6 +11,7 @@
 #ifndef NYCKEL_PUBLISH_H
 #define NYCKEL_PUBLISH_H
 
+#include "auth.h"
 #include "cellmap.h"
 
 #include <stddef.h>
@@ -26,9 +27,19 @@ struct publish_list {
     size_t *lens;
 };
 
-/* Bind a PUB socket of zmq context zctx at endpoint. */
-int publish_new(void *zctx, const char *endpoint, struct publish **out);
+/* Bind an XPUB socket of zmq context zctx at endpoint, a CURVE server of
+ * auth (may be NULL: none; borrowed, outlives the publish). Subscriptions
+ * are granted by publish_handle() within the client's scope. */
+int publish_new(void *zctx, const char *endpoint, struct auth *auth,
+                struct publish **out);
 void publish_destroy(struct publish **p);
+
+/* The socket to poll for input (subscription requests). */
+void *publish_socket(struct publish *p);
+
+/* Grant or drop the (un)subscriptions waiting on the socket, each within
+ * its client's scope (auth_subscriptions). */
+void publish_handle(struct publish *p);
 
 /* The updates for the cells changed in cm and the n_extra topics in
  * extra: every topic a domain says depends on a dirty cell, its metrics

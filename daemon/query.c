@@ -27,11 +27,11 @@ struct query {
     int32_t as_of; /* of the queries being answered */
 };
 
-int query_new(void *zctx, const char *endpoint, struct store *st,
-              struct query **out)
+int query_new(void *zctx, const char *endpoint, struct auth *auth,
+              struct store *st, struct query **out)
 {
     struct router *r;
-    int rc = router_new(zctx, endpoint, CODEC_QUERY_MAX_BYTES * 4, &r);
+    int rc = router_new(zctx, endpoint, CODEC_QUERY_MAX_BYTES * 4, auth, &r);
     if (rc)
         return rc;
     *out = xcalloc(1, sizeof(**out));
@@ -545,8 +545,8 @@ static bool query_municipality_ok(const char *m)
     return true;
 }
 
-int query_run(struct store *st, const void *buf, size_t len, int32_t as_of,
-              uint8_t **out, size_t *out_len)
+int query_run(struct store *st, const struct auth_client *who, const void *buf,
+              size_t len, int32_t as_of, uint8_t **out, size_t *out_len)
 {
     struct codec_query q = {0};
     struct answer a = {0};
@@ -565,6 +565,16 @@ int query_run(struct store *st, const void *buf, size_t len, int32_t as_of,
     if (!query_municipality_ok(q.municipality)) {
         query_refuse(&a, "bad_municipality",
                      "municipality must be a 4-digit kommunkod");
+        goto reply;
+    }
+    if (!auth_reads(who)) {
+        query_refuse(&a, "forbidden", "this client's key may not query");
+        goto reply;
+    }
+    if (!auth_may_read(who, q.municipality)) {
+        query_refuse(&a, "forbidden_municipality",
+                     "this client may not read municipality %s",
+                     q.municipality);
         goto reply;
     }
     if ((n_p = query_periods(&q, ps, &a)) < 0)
@@ -635,11 +645,12 @@ reply:
     return rc;
 }
 
-static int query_on_request(void *ctx, const void *payload, size_t len,
-                            uint8_t **reply, size_t *reply_len)
+static int query_on_request(void *ctx, const struct auth_client *who,
+                            const void *payload, size_t len, uint8_t **reply,
+                            size_t *reply_len)
 {
     struct query *q = ctx;
-    if (query_run(q->st, payload, len, q->as_of, reply, reply_len))
+    if (query_run(q->st, who, payload, len, q->as_of, reply, reply_len))
         *reply = NULL; /* could not even encode a refusal: no answer */
     return 0;
 }

@@ -7,6 +7,7 @@
 #ifndef NYCKEL_QUERY_H
 #define NYCKEL_QUERY_H
 
+#include "auth.h"
 #include "store.h"
 
 #include <stddef.h>
@@ -17,18 +18,22 @@
 
 struct query;
 
-int query_new(void *zctx, const char *endpoint, struct store *st,
-              struct query **out);
+/* Bind a ROUTER of zctx at endpoint, a CURVE server of auth (may be NULL:
+ * none; borrowed, outlives the query), answering from st. */
+int query_new(void *zctx, const char *endpoint, struct auth *auth,
+              struct store *st, struct query **out);
 void query_destroy(struct query **q);
 void *query_socket(struct query *q);
 
 /* Answer every query waiting on the socket. */
 int query_handle(struct query *q, int32_t as_of);
 
-/* Answer one encoded Query with an encoded QueryResult (*out, malloc'd).
- * Refusals (bad period, unknown domain, ...) are in the result's error.
- * Socket-free; used by query_handle and tests. */
-int query_run(struct store *st, const void *buf, size_t len, int32_t as_of,
-              uint8_t **out, size_t *out_len);
+/* Answer one encoded Query of client who (auth_client_of(); NULL:
+ * unknown, refused) with an encoded QueryResult (*out, malloc'd).
+ * Refusals (bad period, unknown domain, "forbidden" for a client that
+ * may not read, "forbidden_municipality", ...) are in the result's
+ * error. Socket-free; used by query_handle and tests. */
+int query_run(struct store *st, const struct auth_client *who, const void *buf,
+              size_t len, int32_t as_of, uint8_t **out, size_t *out_len);
 
 #endif

@@ -12,25 +12,31 @@
 
 struct router {
     void *sock;
+    struct auth *auth; /* borrowed, outlives the router */
 };
 
 int router_new(void *zctx, const char *endpoint, int64_t max_frame_bytes,
-               struct router **out)
+               struct auth *auth, struct router **out)
 {
     void *sock = zmq_socket(zctx, ZMQ_ROUTER);
     if (!sock)
         return -errno;
-    int linger = 0;
+    int linger = 0, rc = auth_server_socket(auth, sock);
+    if (rc) {
+        zmq_close(sock);
+        return rc;
+    }
     zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max_frame_bytes,
                    sizeof(max_frame_bytes));
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
     if (zmq_bind(sock, endpoint)) {
-        int rc = -errno;
+        rc = -errno;
         zmq_close(sock);
         return rc;
     }
     *out = xcalloc(1, sizeof(**out));
     (*out)->sock = sock;
+    (*out)->auth = auth;
     return 0;
 }
 
@@ -89,8 +95,10 @@ int router_serve(struct router *r, router_handler_fn fn, router_after_fn after,
         if (rc == 0) {
             uint8_t *reply = NULL;
             size_t reply_len = 0;
-            rc = fn(ctx, zmq_msg_data(&payload), zmq_msg_size(&payload), &reply,
-                    &reply_len);
+            const struct auth_client *who =
+                auth_client_of(r->auth, zmq_msg_gets(&payload, "User-Id"));
+            rc = fn(ctx, who, zmq_msg_data(&payload), zmq_msg_size(&payload),
+                    &reply, &reply_len);
             if (reply) {
                 for (int i = 0; i < n_env; i++)
                     zmq_msg_send(&env[i], r->sock, ZMQ_SNDMORE | ZMQ_DONTWAIT);

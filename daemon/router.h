@@ -8,25 +8,32 @@
 #ifndef NYCKEL_ROUTER_H
 #define NYCKEL_ROUTER_H
 
+#include "auth.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
 #define ROUTER_ENVELOPE_MAX 8
-#define ROUTER_TURN_MAX 1 /* requests per router_serve(): a signal or a
-                            * timer waits for one batch at most */
+#define ROUTER_TURN_MAX                                                        \
+    1 /* requests per router_serve(): a signal or a                            \
+       * timer waits for one batch at most */
 
 struct router;
 
-/* Bind a ROUTER of zmq context zctx at endpoint; frames over
- * max_frame_bytes make ZeroMQ drop the peer. 0 or -errno. */
+/* Bind a ROUTER of zmq context zctx at endpoint, a CURVE server of auth
+ * (may be NULL: none); frames over max_frame_bytes make ZeroMQ drop the
+ * peer. 0 or -errno. */
 int router_new(void *zctx, const char *endpoint, int64_t max_frame_bytes,
-               struct router **out);
+               struct auth *auth, struct router **out);
 void router_destroy(struct router **r);
 void *router_socket(struct router *r);
 
-/* Answers one payload: *reply (malloc'd, freed by the router) or NULL
- * for no reply. A nonzero return stops router_serve with that code. */
-typedef int (*router_handler_fn)(void *ctx, const void *payload, size_t len,
+/* Answers one payload from client who (auth_client_of() of the
+ * message's User-Id; NULL when the auth knows no such client): *reply
+ * (malloc'd, freed by the router) or NULL for no reply. A nonzero return
+ * stops router_serve with that code. */
+typedef int (*router_handler_fn)(void *ctx, const struct auth_client *who,
+                                 const void *payload, size_t len,
                                  uint8_t **reply, size_t *reply_len);
 
 /* Called after each reply has been sent (may be NULL). */

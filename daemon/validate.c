@@ -59,6 +59,7 @@ static const char *const reason_codes[REASON_COUNT] = {
     [REASON_CONFLICTING_FIELDS] = "conflicting_fields",
     [REASON_TOO_LONG] = "too_long",
     [REASON_AMOUNT_OUT_OF_RANGE] = "amount_out_of_range",
+    [REASON_FORBIDDEN_MUNICIPALITY] = "forbidden_municipality",
 };
 
 const char *reason_code(enum reason r)

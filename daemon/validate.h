@@ -47,6 +47,8 @@ enum reason {
                                    household */
     REASON_TOO_LONG,            /* "too_long": a text field over its limit */
     REASON_AMOUNT_OUT_OF_RANGE, /* "amount_out_of_range": over a cap */
+    REASON_FORBIDDEN_MUNICIPALITY, /* "forbidden_municipality": the sender
+                                      may not push for it (ingest, CURVE) */
     REASON_COUNT
 };
 

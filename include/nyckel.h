@@ -60,7 +60,9 @@ extern "C" {
 
 /*
  * Error codes of the push half. Functions return 0 or a negative code:
- * -errno for system and ZeroMQ errors, or one of these.
+ * -errno for system and ZeroMQ errors, one of these, or one of the CURVE
+ * codes of nyckel_sub.h (NYCKEL_EKEY, NYCKEL_EAUTH, NYCKEL_EHANDSHAKE,
+ * NYCKEL_EMECHANISM).
  */
 #define NYCKEL_EREJECTED                                                       \
     (-2001)                    /* event not convertible; counted, not sent     \
@@ -70,7 +72,8 @@ extern "C" {
 #define NYCKEL_EFORMAT (-2004) /* input format unknown */
 
 /* Text for a code returned by any libnyckel function, including the
- * NYCKEL_SUB_E* codes of nyckel_sub.h and -errno; never NULL, static. */
+ * NYCKEL_SUB_E* and CURVE codes of nyckel_sub.h and -errno; never NULL,
+ * static. */
 const char *nyckel_strerror(int code);
 
 /* ------------------------------------------------------------ push */
@@ -131,6 +134,12 @@ struct nyckel_push_opts {
     void (*progress)(const struct nyckel_push_summary *s, void *arg);
     void (*on_reject)(const struct nyckel_rejection *r, void *arg);
     void *arg; /* passed to the callbacks */
+    /* NULL: no CURVE. Else this client's keys and nyckeld's public key
+     * (nyckel_sub.h, nyckel_curve_load()); copied by nyckel_push_new,
+     * the DEALER is a CURVE client, and a refused or failed handshake
+     * fails the pusher with NYCKEL_EAUTH, NYCKEL_EHANDSHAKE or
+     * NYCKEL_EMECHANISM (unacked batches stay in the spool). */
+    const struct nyckel_curve *curve;
 };
 
 /* Input formats for nyckel_push_read_fd(). */
@@ -147,7 +156,8 @@ enum nyckel_input nyckel_input_from_name(const char *name);
 /* Create a pusher in *out: connects (lazily) to the endpoint, opens and
  * locks the spool directory and lists the batches an earlier run left
  * there; they are sent first, before any new batch. Returns 0, -EINVAL
- * for bad options, NYCKEL_ELOCKED, or -errno from the spool or ZeroMQ. */
+ * for bad options, NYCKEL_EKEY (opts->curve holds no usable keys),
+ * NYCKEL_ELOCKED, or -errno from the spool or ZeroMQ. */
 int nyckel_push_new(struct nyckel_push **out,
                     const struct nyckel_push_opts *opts);
 
@@ -199,8 +209,10 @@ int nyckel_push_seal(struct nyckel_push *p);
 
 /* Seal the partial batch and wait until every batch is acked. Returns 0
  * (all acked; some events may have been rejected: see the summary),
- * NYCKEL_EGIVEUP (unacked batches stay in the spool), -EINTR, or another
- * error. After NYCKEL_EGIVEUP every call returns NYCKEL_EGIVEUP. */
+ * NYCKEL_EGIVEUP (unacked batches stay in the spool), NYCKEL_EAUTH,
+ * NYCKEL_EHANDSHAKE or NYCKEL_EMECHANISM (the handshake with nyckeld
+ * failed: reported at once, batches stay in the spool), -EINTR, or
+ * another error. After such an error every call returns it. */
 int nyckel_push_flush(struct nyckel_push *p);
 
 /* Copy the current totals into *out. */

@@ -15,12 +15,20 @@
  * Self-contained: include/nyckel.h includes this header at its end, but
  * it can be used alone. Names used: nyckel_dim, nyckel_metric,
  * nyckel_slice, nyckel_result, nyckel_query*, nyckel_sub*,
- * nyckel_format*, NYCKEL_SUB_*, NYCKEL_QUERY_*, NYCKEL_FORMAT_*.
+ * nyckel_format*, nyckel_curve*, NYCKEL_SUB_*, NYCKEL_QUERY_*,
+ * NYCKEL_FORMAT_*, NYCKEL_CURVE_*, NYCKEL_EKEY, NYCKEL_EAUTH,
+ * NYCKEL_EHANDSHAKE, NYCKEL_EMECHANISM.
+ *
+ * CURVE (encryption and authentication, issue 7) is shared by both
+ * halves: a struct nyckel_curve with this client's key pair and
+ * nyckeld's public key, loaded once from key files, is handed to the
+ * pusher (nyckel_push_opts.curve), the subscriber (nyckel_sub_config.
+ * curve) and nyckel_query_run_curve(); see "CURVE" below.
  *
  * Return codes: 0 (or a length where stated), -errno, or one of the
- * NYCKEL_SUB_E* codes below; nyckel_sub_strerror() knows all of them.
- * Not thread-safe per object; distinct objects may be used by distinct
- * threads.
+ * NYCKEL_SUB_E* and CURVE codes below; nyckel_sub_strerror() knows all
+ * of them. Not thread-safe per object; distinct objects may be used by
+ * distinct threads.
  */
 #ifndef NYCKEL_SUB_H
 #define NYCKEL_SUB_H
@@ -53,8 +61,62 @@ extern "C" {
 #define NYCKEL_SUB_EREFUSED (-1504)   /* query refused: see error/text */
 #define NYCKEL_SUB_ETOOMANY (-1505)   /* over NYCKEL_QUERY_MAX_LIST */
 
-/* Text for a NYCKEL_SUB_E* code or a -errno (also ZeroMQ's); static. */
+/*
+ * CURVE codes, returned by both halves (the push half too). A refused
+ * or failed handshake is reported as soon as ZeroMQ reports it on the
+ * socket, instead of as a timeout (the sockets are monitored, with or
+ * without CURVE, so that a client without keys learns that nyckeld
+ * wants them).
+ */
+#define NYCKEL_EKEY (-1510)       /* key unusable, or libzmq without CURVE */
+#define NYCKEL_EAUTH (-1511)      /* nyckeld refused this client's key */
+#define NYCKEL_EHANDSHAKE (-1512) /* handshake failed: wrong server key? */
+#define NYCKEL_EMECHANISM (-1513) /* CURVE on one side only */
+
+/* Text for a NYCKEL_SUB_E* or CURVE code or a -errno (also ZeroMQ's);
+ * static. */
 const char *nyckel_sub_strerror(int code);
+
+/* ------------------------------------------------------------ CURVE */
+
+#define NYCKEL_CURVE_KEY_LEN 40 /* a 32-byte CURVE key as Z85 text */
+
+/*
+ * What a client needs to talk CURVE to nyckeld, as Z85 text. Plain
+ * values: copy freely; whoever holds one should clear it when done
+ * (it holds a secret key). The library takes a copy (nyckel_push_new,
+ * nyckel_sub_new) or reads it during the call (nyckel_query_run_curve)
+ * and checks it again; it derives the public key itself from
+ * secret_key and never reads public_key.
+ */
+struct nyckel_curve {
+    char secret_key[NYCKEL_CURVE_KEY_LEN + 1]; /* this client's, Z85 */
+    char public_key[NYCKEL_CURVE_KEY_LEN + 1]; /* of secret_key, Z85; for
+                                                  messages ("add this key
+                                                  to nyckeld's keys file") */
+    char server_key[NYCKEL_CURVE_KEY_LEN + 1]; /* nyckeld's public, Z85 */
+};
+
+/*
+ * Fill *c from key files as nyckel-keygen writes them (issue 7):
+ * key_file holds this client's secret key (NAME.key: Z85 on the first
+ * line that is not a '#' comment; refused when group or others may read
+ * it), server_key_file nyckeld's public key (its .pub). Returns 0, or
+ * NYCKEL_EKEY with a reason for people in why ("client.key: a secret key
+ * must not be readable by group or others (chmod 600)"; why may be NULL
+ * when why_len is 0). On failure *c is cleared.
+ */
+int nyckel_curve_load(struct nyckel_curve *c, const char *key_file,
+                      const char *server_key_file, char *why, size_t why_len);
+
+/*
+ * Fill *c from keys already in memory (Z85, 40 characters each): for
+ * adapters that keep their keys elsewhere. Returns 0 or NYCKEL_EKEY (not
+ * a key, or this libzmq was built without CURVE); on failure *c is
+ * cleared.
+ */
+int nyckel_curve_from_z85(struct nyckel_curve *c, const char *secret_z85,
+                          const char *server_z85);
 
 /* ------------------------------------------------------------ values */
 
@@ -159,6 +221,19 @@ struct nyckel_query {
 int nyckel_query_run(const char *endpoint, const struct nyckel_query *q,
                      int timeout_ms, struct nyckel_result **out);
 
+/*
+ * nyckel_query_run() over CURVE: the DEALER is a CURVE client with
+ * curve's keys (read during the call only); curve NULL is plain
+ * nyckel_query_run(). Also returns NYCKEL_EKEY (curve holds no usable
+ * keys), NYCKEL_EAUTH (nyckeld refused the key), NYCKEL_EHANDSHAKE or
+ * NYCKEL_EMECHANISM, as soon as ZeroMQ reports the failed handshake
+ * (usually within milliseconds; a wrong server key after about three
+ * reconnects, some 200 ms), not after timeout_ms.
+ */
+int nyckel_query_run_curve(const char *endpoint, const struct nyckel_query *q,
+                           int timeout_ms, const struct nyckel_curve *curve,
+                           struct nyckel_result **out);
+
 /* ------------------------------------------------------------ subscribe */
 
 struct nyckel_sub_config {
@@ -170,6 +245,8 @@ struct nyckel_sub_config {
     const char *rollup;         /* NULL: total slices only; "setting,regi" */
     int timeout_ms;             /* snapshot answer; <= 0: default */
     int silence_ms; /* no PUB message this long: reconnect; <= 0: 3000 */
+    const struct nyckel_curve *curve; /* NULL: no CURVE; else copied, and
+                                         both sockets are CURVE clients */
 };
 
 enum nyckel_sub_kind {
@@ -223,7 +300,8 @@ struct nyckel_sub;
  * a snapshot is in flight wait in ZeroMQ's queue and are judged against
  * the new snapshot.
  *
- * Returns 0 and *out, or -EINVAL (no municipality).
+ * Returns 0 and *out, -EINVAL (no municipality) or NYCKEL_EKEY
+ * (cfg->curve holds no usable keys).
  */
 int nyckel_sub_new(const struct nyckel_sub_config *cfg, nyckel_sub_fn *fn,
                    void *arg, struct nyckel_sub **out);
@@ -239,9 +317,11 @@ void nyckel_sub_destroy(struct nyckel_sub **s);
  * NYCKEL_SUB_EREFUSED when nyckeld refused the snapshot query (the view
  * then carries error and text; further polls return it again),
  * NYCKEL_SUB_EPROTOCOL or NYCKEL_SUB_EMALFORMED for an answer that
- * cannot be used, or another -errno for a ZeroMQ failure (-EINVAL or
- * -EPROTONOSUPPORT for an endpoint that cannot be used). After any code
- * but -EINTR the subscriber is failed and only good for destroy.
+ * cannot be used, NYCKEL_EAUTH, NYCKEL_EHANDSHAKE or NYCKEL_EMECHANISM
+ * when a handshake with the query or PUB endpoint failed, or another
+ * -errno for a ZeroMQ failure (-EINVAL or -EPROTONOSUPPORT for an
+ * endpoint that cannot be used). After any code but -EINTR the
+ * subscriber is failed and only good for destroy.
  */
 int nyckel_sub_poll(struct nyckel_sub *s, int timeout_ms);
 

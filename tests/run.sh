@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every unit test binary given as argument, then every integration
-# script tests/it/*.sh, and prints one closing line "N passed, M failed".
+# script tests/it/*.sh (with the seconds each took), and prints one
+# closing line "N passed, M failed".
 # BUILD names the build directory whose programs the scripts use.
 set -u
 BUILD=${BUILD:-build}
@@ -21,10 +22,12 @@ done
 for t in tests/it/*.sh; do
     [ -e "$t" ] || continue
     name=$(basename "$t" .sh)
+    start=$SECONDS
     if timeout 300 bash "$t" >"$BUILD/tests/it_$name.log" 2>&1; then
-        pass=$((pass + 1)); echo "ok   it/$name"
+        pass=$((pass + 1)); echo "ok   it/$name ($((SECONDS - start)) s)"
     else
-        fail=$((fail + 1)); failed+=("it/$name"); echo "FAIL it/$name"
+        fail=$((fail + 1)); failed+=("it/$name")
+        echo "FAIL it/$name ($((SECONDS - start)) s)"
         tail -n 40 "$BUILD/tests/it_$name.log" | sed 's/^/     /'
     fi
 done

@@ -23,7 +23,13 @@
  * A late ack for a batch already finished (its first send was slow, the
  * resend got acked first) finds no slot and is ignored; batch ids are
  * unique across runs, so it cannot be taken for another batch.
+ *
+ * With opts.curve the DEALER is a CURVE client. Its handshakes are
+ * monitored either way (curve.c): a refused key or a failed handshake
+ * fails the pusher at once; without the monitor ZMQ_IMMEDIATE would
+ * just keep every send at EAGAIN until give_up_ms.
  */
+#include "curve.h"
 #include "event_json.h"
 #include "nyckel.h"
 #include "nyckel.pb-c.h"
@@ -93,6 +99,8 @@ struct nyckel_push {
     char *endpoint;            /* owned copy of o.endpoint */
     void *zctx;                /* own ZeroMQ context */
     void *sock;                /* DEALER connected to endpoint */
+    struct curve_mon *mon;     /* sock's handshakes */
+    struct nyckel_curve curve; /* checked copy of *o.curve */
     struct spool *spool;       /* NULL: no spool */
 
     Nyckel__Event **build;          /* batch being built, batch_size */
@@ -621,11 +629,16 @@ static int pump(struct nyckel_push *p, enum push_goal goal, int timeout_ms)
     if (p->failed)
         return p->failed;
     for (;;) {
-        zmq_pollitem_t item = {.socket = p->sock, .events = ZMQ_POLLIN};
+        zmq_pollitem_t items[2] = {
+            {.socket = p->sock, .events = ZMQ_POLLIN},
+            {.socket = curve_mon_socket(p->mon), .events = ZMQ_POLLIN},
+        };
         int64_t now, wake;
         int rc;
 
         rc = receive(p);
+        if (!rc)
+            rc = curve_mon_check(p->mon);
         if (!rc)
             rc = fill_slots(p);
         now = now_ms();
@@ -644,7 +657,7 @@ static int pump(struct nyckel_push *p, enum push_goal goal, int timeout_ms)
         } else if (goal_met(p, goal)) {
             return 0;
         }
-        rc = zmq_poll(&item, 1, (long)(wake > now ? wake - now : 0));
+        rc = zmq_poll(items, 2, (long)(wake > now ? wake - now : 0));
         if (rc < 0) {
             rc = zmq_errno();
             if (rc == EINTR)
@@ -700,6 +713,12 @@ int nyckel_push_new(struct nyckel_push **out,
         free(p);
         return rc;
     }
+    rc = curve_copy(&p->curve, p->o.curve);
+    if (rc) {
+        free(p);
+        return rc;
+    }
+    p->o.curve = p->o.curve ? &p->curve : NULL;
     p->endpoint =
         push_xstrdup(p->o.endpoint ? p->o.endpoint : NYCKEL_INGEST_ENDPOINT);
     p->o.endpoint = p->endpoint;
@@ -735,8 +754,14 @@ int nyckel_push_new(struct nyckel_push **out,
     /* unsent copies are worthless at close: every batch is spooled */
     if (zmq_setsockopt(p->sock, ZMQ_LINGER, &zero, sizeof zero) ||
         zmq_setsockopt(p->sock, ZMQ_IMMEDIATE, &one, sizeof one) ||
-        zmq_setsockopt(p->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) ||
-        zmq_connect(p->sock, p->endpoint)) {
+        zmq_setsockopt(p->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg)) {
+        rc = -zmq_errno();
+        goto out;
+    }
+    rc = curve_sock_setup(p->zctx, p->sock, p->o.curve, &p->mon);
+    if (rc)
+        goto out;
+    if (zmq_connect(p->sock, p->endpoint)) {
         rc = -zmq_errno();
         goto out;
     }
@@ -754,6 +779,7 @@ void nyckel_push_destroy(struct nyckel_push **pp)
     if (!pp || !*pp)
         return;
     p = *pp;
+    curve_mon_close(&p->mon);
     if (p->sock)
         zmq_close(p->sock);
     if (p->zctx)
@@ -784,6 +810,7 @@ void nyckel_push_destroy(struct nyckel_push **pp)
         free(p->origins[i]);
     free(p->origins);
     free(p->endpoint);
+    curve_wipe(&p->curve, sizeof p->curve);
     free(p);
     *pp = NULL;
 }

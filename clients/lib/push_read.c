@@ -333,7 +333,9 @@ int nyckel_push_read_fd(struct nyckel_push *p, int fd, const char *name,
             snprintf(text, sizeof text, "line over %d bytes",
                      NYCKEL_LINE_MAX_BYTES);
             if (!skipping) {
-                if (csv && r.in_record)
+                /* a header past the buffer is unusable like a header
+                 * past the ceiling: the next row must not become it */
+                if (csv && (r.in_record || !r.have_header))
                     csv_abandon(&r, "line_too_long", text);
                 else
                     reject(&r, line, "line_too_long", text);

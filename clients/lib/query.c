@@ -5,7 +5,9 @@
  * A query is one frame on a fresh DEALER socket: a fresh socket per
  * query means a late answer to an earlier, timed-out query can never be
  * taken for the answer to this one (QueryResult carries no request id).
- * Linger is 0 so that giving up never blocks on unsent frames.
+ * Linger is 0 so that giving up never blocks on unsent frames. The
+ * DEALER's handshake is monitored (curve.c), so that a refused CURVE key
+ * ends the wait at once instead of at the timeout.
  */
 #include "sub_wire.h"
 
@@ -91,6 +93,16 @@ const char *nyckel_sub_strerror(int code)
         return "query refused by nyckeld";
     case NYCKEL_SUB_ETOOMANY:
         return "too many domains or filters in one query";
+    case NYCKEL_EKEY:
+        return "CURVE key unusable (or libzmq built without CURVE)";
+    case NYCKEL_EAUTH:
+        return "the server refused this client's key (authentication failed)";
+    case NYCKEL_EHANDSHAKE:
+        return "the server dropped the handshake (wrong server key, or "
+               "CURVE on one side only?)";
+    case NYCKEL_EMECHANISM:
+        return "the server and this client disagree on CURVE (keys on one "
+               "side only)";
     default:
         break;
     }
@@ -213,22 +225,38 @@ void nyckel_result_destroy(struct nyckel_result **r)
 
 /* ------------------------------------------------------------ sockets */
 
-int sub_wire_dealer_open(void *ctx, const char *endpoint, void **sock)
+int sub_wire_dealer_open(void *ctx, const char *endpoint,
+                         const struct nyckel_curve *curve, void **sock,
+                         struct curve_mon **mon)
 {
     int rc = 0;
     int linger = 0;
     int64_t max_bytes = NYCKEL_QUERY_MAX_REPLY_BYTES;
+    struct curve_mon *m = NULL;
+
+    *sock = NULL;
+    *mon = NULL;
     void *s = zmq_socket(ctx, ZMQ_DEALER);
     if (!s)
         return -zmq_errno();
     if (zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger) ||
-        zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max_bytes, sizeof max_bytes) ||
-        zmq_connect(s, endpoint)) {
+        zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max_bytes, sizeof max_bytes)) {
         rc = -zmq_errno();
+        goto out;
+    }
+    rc = curve_sock_setup(ctx, s, curve, &m);
+    if (rc)
+        goto out;
+    if (zmq_connect(s, endpoint))
+        rc = -zmq_errno();
+out:
+    if (rc) {
+        curve_mon_close(&m);
         zmq_close(s);
         return rc;
     }
     *sock = s;
+    *mon = m;
     return 0;
 }
 
@@ -349,9 +377,18 @@ out:
 int nyckel_query_run(const char *endpoint, const struct nyckel_query *q,
                      int timeout_ms, struct nyckel_result **out)
 {
+    return nyckel_query_run_curve(endpoint, q, timeout_ms, NULL, out);
+}
+
+int nyckel_query_run_curve(const char *endpoint, const struct nyckel_query *q,
+                           int timeout_ms, const struct nyckel_curve *curve,
+                           struct nyckel_result **out)
+{
     int rc = 0;
     void *ctx = NULL;
     void *sock = NULL;
+    struct curve_mon *mon = NULL;
+    struct nyckel_curve keys;
 
     if (!out)
         return -EINVAL;
@@ -365,31 +402,54 @@ int nyckel_query_run(const char *endpoint, const struct nyckel_query *q,
         endpoint = NYCKEL_SUB_DEFAULT_QUERY;
     if (timeout_ms <= 0)
         timeout_ms = NYCKEL_SUB_DEFAULT_TIMEOUT_MS;
+    /* checked before anything is opened: a bad key is not a timeout */
+    rc = curve_copy(&keys, curve);
+    if (rc)
+        return rc;
 
     ctx = zmq_ctx_new();
-    if (!ctx)
-        return -zmq_errno();
-    rc = sub_wire_dealer_open(ctx, endpoint, &sock);
+    if (!ctx) {
+        rc = -zmq_errno();
+        goto out;
+    }
+    rc = sub_wire_dealer_open(ctx, endpoint, curve ? &keys : NULL, &sock, &mon);
     if (rc)
         goto out;
     rc = sub_wire_query_send(sock, q);
     if (rc)
         goto out;
 
-    zmq_pollitem_t item = {.socket = sock, .events = ZMQ_POLLIN};
-    int n = zmq_poll(&item, 1, timeout_ms);
-    if (n < 0) {
-        rc = -zmq_errno();
-        goto out;
+    /* until the answer, the deadline, or a failed handshake */
+    long long deadline = sub_wire_now_ms() + timeout_ms;
+    for (;;) {
+        zmq_pollitem_t items[2] = {
+            {.socket = sock, .events = ZMQ_POLLIN},
+            {.socket = curve_mon_socket(mon), .events = ZMQ_POLLIN},
+        };
+        long long left = deadline - sub_wire_now_ms();
+        int n = zmq_poll(items, 2, left > 0 ? (long)left : 0);
+        if (n < 0) {
+            rc = -zmq_errno();
+            goto out;
+        }
+        rc = curve_mon_check(mon);
+        if (rc)
+            goto out;
+        if (items[0].revents & ZMQ_POLLIN) {
+            rc = sub_wire_result_recv(sock, out);
+            goto out;
+        }
+        if (left <= 0 || n == 0) {
+            rc = NYCKEL_SUB_ETIMEOUT;
+            goto out;
+        }
     }
-    if (n == 0) {
-        rc = NYCKEL_SUB_ETIMEOUT;
-        goto out;
-    }
-    rc = sub_wire_result_recv(sock, out);
 out:
+    curve_mon_close(&mon);
     if (sock)
         zmq_close(sock);
-    zmq_ctx_term(ctx);
+    if (ctx)
+        zmq_ctx_term(ctx);
+    curve_wipe(&keys, sizeof keys);
     return rc;
 }

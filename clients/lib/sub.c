@@ -23,6 +23,11 @@
  * Without a configured period there is nothing to snapshot: the
  * subscriber goes straight to LIVE and a slice enters the view with its
  * first update (updates carry every metric of their slice).
+ *
+ * Both sockets are CURVE clients when configured so, and in any state
+ * their handshake monitors (curve.c) are polled too: a refused or failed
+ * handshake on either makes the subscriber FAILED with the CURVE code,
+ * instead of an endless round of NO_ANSWER and SILENCE.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -32,6 +37,7 @@
 
 #include <zmq.h>
 
+#include "curve.h"
 #include "nyckel.pb-c.h"
 #include "nyckel_sub.h"
 #include "sub_wire.h"
@@ -61,10 +67,14 @@ struct nyckel_sub {
     int silence_ms;    /* PUB silence before reconnecting */
     nyckel_sub_fn *fn; /* may be NULL */
     void *arg;
+    struct nyckel_curve curve; /* checked copy, when use_curve */
+    int use_curve;             /* nonzero: both sockets are CURVE clients */
 
-    void *ctx;    /* ZeroMQ context, owned */
-    void *sub;    /* SUB socket or NULL */
-    void *dealer; /* DEALER of the snapshot in flight or NULL */
+    void *ctx;                    /* ZeroMQ context, owned */
+    void *sub;                    /* SUB socket or NULL */
+    void *dealer;                 /* DEALER of the snapshot in flight or NULL */
+    struct curve_mon *sub_mon;    /* handshakes of sub, NULL with it */
+    struct curve_mon *dealer_mon; /* handshakes of dealer, NULL with it */
 
     enum sub_state state;
     long long t_state_ms;    /* when the state began (monotonic) */
@@ -243,12 +253,19 @@ static void set_state(struct nyckel_sub *s, enum sub_state st)
 
 /* ------------------------------------------------------------ sockets */
 
-static void close_sock(void **sock)
+/* Close *sock and its handshake monitor *mon (the monitor first). */
+static void close_sock(void **sock, struct curve_mon **mon)
 {
+    curve_mon_close(mon);
     if (*sock) {
         zmq_close(*sock);
         *sock = NULL;
     }
+}
+
+static const struct nyckel_curve *sub_curve(const struct nyckel_sub *s)
+{
+    return s->use_curve ? &s->curve : NULL;
 }
 
 static int open_sub(struct nyckel_sub *s)
@@ -256,6 +273,7 @@ static int open_sub(struct nyckel_sub *s)
     int rc = 0;
     int linger = 0, hwm = SUB_RCVHWM;
     int64_t max_bytes = NYCKEL_SUB_MAX_UPDATE_BYTES;
+    struct curve_mon *mon = NULL;
     void *sock = zmq_socket(s->ctx, ZMQ_SUB);
     if (!sock)
         return -zmq_errno();
@@ -263,13 +281,20 @@ static int open_sub(struct nyckel_sub *s)
         zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm) ||
         zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max_bytes, sizeof max_bytes) ||
         zmq_setsockopt(sock, ZMQ_SUBSCRIBE, s->prefix, strlen(s->prefix)) ||
-        zmq_setsockopt(sock, ZMQ_SUBSCRIBE, "heartbeat", 9) ||
-        zmq_connect(sock, s->pub_ep)) {
+        zmq_setsockopt(sock, ZMQ_SUBSCRIBE, "heartbeat", 9)) {
         rc = -zmq_errno();
-        zmq_close(sock);
+        goto out;
+    }
+    rc = curve_sock_setup(s->ctx, sock, sub_curve(s), &mon);
+    if (!rc && zmq_connect(sock, s->pub_ep))
+        rc = -zmq_errno();
+out:
+    if (rc) {
+        close_sock(&sock, &mon);
         return rc;
     }
     s->sub = sock;
+    s->sub_mon = mon;
     return 0;
 }
 
@@ -283,12 +308,13 @@ static int start_snapshot(struct nyckel_sub *s)
         .period = s->period,
         .rollup = s->rollup,
     };
-    close_sock(&s->dealer);
-    int rc = sub_wire_dealer_open(s->ctx, s->query_ep, &s->dealer);
+    close_sock(&s->dealer, &s->dealer_mon);
+    int rc = sub_wire_dealer_open(s->ctx, s->query_ep, sub_curve(s), &s->dealer,
+                                  &s->dealer_mon);
     if (!rc)
         rc = sub_wire_query_send(s->dealer, &q);
     if (rc) {
-        close_sock(&s->dealer);
+        close_sock(&s->dealer, &s->dealer_mon);
         return rc;
     }
     set_state(s, SUB_SNAPSHOTTING);
@@ -297,7 +323,7 @@ static int start_snapshot(struct nyckel_sub *s)
 
 static int fail(struct nyckel_sub *s, int rc)
 {
-    close_sock(&s->dealer);
+    close_sock(&s->dealer, &s->dealer_mon);
     s->fail_rc = rc;
     set_state(s, SUB_FAILED);
     return rc;
@@ -574,7 +600,7 @@ static int sub_due(struct nyckel_sub *s)
                 .kind = NYCKEL_SUB_NO_ANSWER,
                 .elapsed_ms = (int)(now - s->t_state_ms),
             };
-            close_sock(&s->dealer);
+            close_sock(&s->dealer, &s->dealer_mon);
             set_state(s, SUB_CONNECTING);
             s->retrying = 1;
             emit(s, &ev);
@@ -586,7 +612,7 @@ static int sub_due(struct nyckel_sub *s)
                 .kind = NYCKEL_SUB_SILENCE,
                 .elapsed_ms = (int)(now - s->t_last_pub_ms),
             };
-            close_sock(&s->sub);
+            close_sock(&s->sub, &s->sub_mon);
             set_state(s, SUB_CONNECTING);
             s->retrying = 0;
             emit(s, &ev);
@@ -629,7 +655,7 @@ static int sub_readable(struct nyckel_sub *s)
         int rc = sub_wire_result_recv(s->dealer, &r);
         if (rc == -EAGAIN || rc == -EINTR)
             return 0;
-        close_sock(&s->dealer);
+        close_sock(&s->dealer, &s->dealer_mon);
         if (rc)
             return fail(s, rc);
         rc = take_snapshot(s, r);
@@ -646,6 +672,13 @@ static int sub_readable(struct nyckel_sub *s)
             break;
     }
     return 0;
+}
+
+/* 0, or the CURVE code of a failed handshake on either socket. */
+static int check_handshakes(struct nyckel_sub *s)
+{
+    int rc = curve_mon_check(s->sub_mon);
+    return rc ? rc : curve_mon_check(s->dealer_mon);
 }
 
 int nyckel_sub_poll(struct nyckel_sub *s, int timeout_ms)
@@ -665,13 +698,27 @@ int nyckel_sub_poll(struct nyckel_sub *s, int timeout_ms)
         if (wait < 0)
             wait = 0;
         void *sock = s->state == SUB_SNAPSHOTTING ? s->dealer : s->sub;
-        zmq_pollitem_t item = {.socket = sock, .events = ZMQ_POLLIN};
-        int n = zmq_poll(&item, sock ? 1 : 0, (long)wait);
+        zmq_pollitem_t items[3];
+        int n_items = 0;
+        if (sock)
+            items[n_items++] =
+                (zmq_pollitem_t){.socket = sock, .events = ZMQ_POLLIN};
+        if (s->sub_mon)
+            items[n_items++] = (zmq_pollitem_t){
+                .socket = curve_mon_socket(s->sub_mon), .events = ZMQ_POLLIN};
+        if (s->dealer_mon)
+            items[n_items++] =
+                (zmq_pollitem_t){.socket = curve_mon_socket(s->dealer_mon),
+                                 .events = ZMQ_POLLIN};
+        int n = zmq_poll(items, n_items, (long)wait);
         if (n < 0) {
             int e = zmq_errno();
             return e == EINTR ? -EINTR : fail(s, -e);
         }
-        if (n > 0) {
+        rc = check_handshakes(s);
+        if (rc)
+            return fail(s, rc);
+        if (sock && (items[0].revents & ZMQ_POLLIN)) {
             rc = sub_readable(s);
             return rc ? rc : sub_due(s);
         }
@@ -692,9 +739,16 @@ int nyckel_sub_new(const struct nyckel_sub_config *cfg, nyckel_sub_fn *fn,
         return -EINVAL;
 
     struct nyckel_sub *s = sub_xcalloc(1, sizeof *s);
+    int rc = curve_copy(&s->curve, cfg->curve);
+    if (rc) {
+        free(s);
+        return rc;
+    }
+    s->use_curve = cfg->curve != NULL;
     s->ctx = zmq_ctx_new();
     if (!s->ctx) {
-        int rc = -zmq_errno();
+        rc = -zmq_errno();
+        curve_wipe(&s->curve, sizeof s->curve);
         free(s);
         return rc;
     }
@@ -743,9 +797,10 @@ void nyckel_sub_destroy(struct nyckel_sub **sp)
     if (!sp || !*sp)
         return;
     struct nyckel_sub *s = *sp;
-    close_sock(&s->sub);
-    close_sock(&s->dealer);
+    close_sock(&s->sub, &s->sub_mon);
+    close_sock(&s->dealer, &s->dealer_mon);
     zmq_ctx_term(s->ctx);
+    curve_wipe(&s->curve, sizeof s->curve);
     view_clear(s);
     free(s->view.slices);
     free(s->keys);

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "curve.h"
 #include "nyckel.pb-c.h"
 #include "nyckel_sub.h"
 
@@ -35,9 +36,14 @@ void sub_wire_slice_fini(struct nyckel_slice *s);
 
 /*
  * A fresh DEALER on ctx connected to endpoint, linger 0, incoming frames
- * capped at NYCKEL_QUERY_MAX_REPLY_BYTES. Returns 0 and *sock, or -errno.
+ * capped at NYCKEL_QUERY_MAX_REPLY_BYTES, a CURVE client with curve's
+ * keys (NULL: none), its handshakes monitored in *mon (curve.h; close
+ * *mon before *sock). Returns 0, *sock and *mon, or NYCKEL_EKEY or
+ * -errno with both NULL.
  */
-int sub_wire_dealer_open(void *ctx, const char *endpoint, void **sock);
+int sub_wire_dealer_open(void *ctx, const char *endpoint,
+                         const struct nyckel_curve *curve, void **sock,
+                         struct curve_mon **mon);
 
 /* Pack q into one Query frame and send it on sock without blocking.
  * Returns 0, NYCKEL_SUB_ETOOMANY, -EINVAL or -errno. */

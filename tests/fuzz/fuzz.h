@@ -17,8 +17,8 @@
  * contract); a broken invariant aborts. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The decoder's return code for the last input: 0 accepted, else the
- * CODEC_E* refusal. */
+/* The target's outcome for the last input: 0 accepted, else its refusal
+ * or error code (CODEC_E* for batch and query, NYCKEL_E* for push). */
 extern int fuzz_last_rc;
 
 #define FUZZ_CHECK(cond)                                                       \

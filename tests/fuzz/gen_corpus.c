@@ -2,9 +2,12 @@
  * gen_corpus.c — writes the seed corpus of the fuzz targets:
  * DIR/batch/ and DIR/query/, valid frames packed with the generated
  * protobuf-c code (named ok-*) and hand-built invalid ones, one per way
- * codec.c refuses a frame (named bad-*). replay.c holds each input to
- * the outcome its name promises. Deterministic: rerunning it rewrites
- * the same bytes (`make fuzz-corpus`). Inputs that libFuzzer found are
+ * codec.c refuses a frame (named bad-*); DIR/push/, nyckel-push input
+ * (JSON Lines and CSV behind fuzz_push.c's control byte) that the reader
+ * accepts whole (ok-*) or that holds at least one record it refuses, or
+ * makes the pusher fail (bad-*). replay.c holds each input to the
+ * outcome its name promises. Deterministic: rerunning it rewrites the
+ * same bytes (`make fuzz-corpus`). Inputs that libFuzzer found are
  * committed beside these under other names and are not touched.
  *
  * Usage: fuzz_gen_corpus DIR
@@ -348,6 +351,209 @@ static void gen_queries(void)
     PUT_BYTES("query", "bad-cut", "\x08\x01\x12\x05\x30");
 }
 
+/* ------------------------------------------------------------ push */
+
+/* fuzz_push.c's control byte: 'j' JSON Lines, 'c' CSV; 0x00/0x01 JSON/CSV
+ * with "H\0A\0B" made H, A repeated past the reader's buffer, B;
+ * 0x80/0x81 the same with A repeated past the record ceiling only;
+ * 0x84/0x85 JSON/CSV with a pusher that fails on its third call. */
+#define BOM "\xef\xbb\xbf"
+
+static void gen_push_json(void)
+{
+    PUT_BYTES("push", "ok-json-empty", "j");
+    PUT_BYTES("push", "ok-json-blank-lines", "j\n  \t\r\n\n");
+    PUT_BYTES("push", "ok-json-payment",
+              "j{\"kind\":\"payment\",\"source\":\"procapita-0127\","
+              "\"id\":\"p-1\",\"revision\":1,\"municipality\":\"0127\","
+              "\"unit\":\"ekb\",\"household\":\"hh-1\",\"month\":\"2014-03\","
+              "\"paid_on\":\"2014-03-25\",\"amount_ore\":512300,"
+              "\"reversal\":false,\"category\":\"livsuppehalle\","
+              "\"head_birth_year\":1980,\"head_gender\":\"F\"}\n");
+    /* BOM, CRLF, blank lines, nulls, a tombstone, no final newline */
+    PUT_BYTES(
+        "push", "ok-json-all-kinds",
+        "j" BOM "{\"kind\":\"placement\",\"source\":\"s\",\"id\":\"pl-1\","
+        "\"revision\":2,\"person\":\"pp-1\",\"gender\":\"M\","
+        "\"birth_year\":2005,\"setting\":\"familjehem\",\"regi\":\"extern\","
+        "\"target\":\"barn_unga\",\"legal_basis\":\"LVU\","
+        "\"start\":\"2014-01-10\",\"end\":null,\"daily_cost_ore\":150000}\r\n"
+        "\r\n"
+        "{\"kind\":\"decision\",\"id\":\"d-1\",\"person\":\"pp-2\","
+        "\"household\":\"hh-2\",\"gender\":\"X\",\"birth_year\":1999,"
+        "\"type\":\"bistand\",\"case\":\"c-1\",\"outcome\":\"bifall\","
+        "\"intervention\":\"kontaktperson\",\"legal_basis\":\"SoL\","
+        "\"decided_on\":\"2014-02-01\",\"executed_on\":\"2014-02-03\","
+        "\"target\":\"vuxna\"}\n"
+        "   \n"
+        "{\"kind\":\"referral\",\"id\":\"r-1\",\"person\":\"pp-3\","
+        "\"gender\":\"F\",\"birth_year\":2010,\"received_on\":\"2014-03-01\","
+        "\"reporter\":\"polis\",\"target\":\"barn_unga\"}\n"
+        "{\"kind\":\"budget\",\"id\":\"b-1\",\"unit\":\"ekb\",\"year\":2014,"
+        "\"amount_ore\":120000000,\"monthly_ore\":[1,2,3,4,5,6,7,8,9,10,11,"
+        "12]}\n"
+        "{\"kind\":\"payment\",\"id\":\"p-1\",\"revision\":3,"
+        "\"deleted\":true,\"monthly_ore\":null}");
+    PUT_BYTES("push", "ok-json-extremes",
+              "j{\"kind\":\"payment\",\"revision\":9223372036854775807,"
+              "\"amount_ore\":-9223372036854775808,"
+              "\"head_birth_year\":4294967295,\"reversal\":true,"
+              "\"household\":\"G\xc3\xb6teborg \\u00e5\\ud83d\\ude00\","
+              "\"category\":\"\"}\n"
+              "{\"kind\":\"budget\",\"monthly_ore\":[],\"year\":0}\n");
+    PUT_BYTES("push", "ok-json-many-lines",
+              "\x00\x00{\"kind\":\"referral\",\"id\":\"r-0123456789abcdef\","
+              "\"revision\":7}\n\x00{\"kind\":\"budget\"}");
+
+    PUT_BYTES("push", "bad-json-syntax", "j{\"kind\":\"payment\",}\n");
+    PUT_BYTES("push", "bad-json-not-object", "j[\"kind\",\"payment\"]\n");
+    PUT_BYTES("push", "bad-json-two-objects",
+              "j{\"kind\":\"budget\"}{\"kind\":\"budget\"}\n");
+    PUT_BYTES("push", "bad-json-duplicate-key",
+              "j{\"kind\":\"payment\",\"id\":\"a\",\"id\":\"b\"}\n");
+    PUT_BYTES("push", "bad-json-no-kind", "j{\"id\":\"a\"}\n");
+    PUT_BYTES("push", "bad-json-kind-null", "j{\"kind\":null}\n");
+    PUT_BYTES("push", "bad-json-kind-number", "j{\"kind\":1}\n");
+    PUT_BYTES("push", "bad-json-unknown-kind", "j{\"kind\":\"loan\"}\n");
+    PUT_BYTES("push", "bad-json-field-of-other-kind",
+              "j{\"kind\":\"payment\",\"person\":\"x\"}\n");
+    PUT_BYTES("push", "bad-json-body-as-field",
+              "j{\"kind\":\"payment\",\"payment\":{}}\n");
+    PUT_BYTES("push", "bad-json-int-as-string",
+              "j{\"kind\":\"payment\",\"amount_ore\":\"100\"}\n");
+    PUT_BYTES("push", "bad-json-bool-as-int",
+              "j{\"kind\":\"payment\",\"reversal\":1}\n");
+    PUT_BYTES("push", "bad-json-string-as-int",
+              "j{\"kind\":\"payment\",\"id\":7}\n");
+    PUT_BYTES("push", "bad-json-object-as-string",
+              "j{\"kind\":\"payment\",\"id\":{}}\n");
+    PUT_BYTES("push", "bad-json-bool-as-string",
+              "j{\"kind\":\"payment\",\"id\":true}\n");
+    PUT_BYTES("push", "bad-json-null-in-array",
+              "j{\"kind\":\"budget\",\"monthly_ore\":[1,null]}\n");
+    PUT_BYTES("push", "bad-json-fraction",
+              "j{\"kind\":\"payment\",\"amount_ore\":1.5}\n");
+    PUT_BYTES("push", "bad-json-int64-overflow",
+              "j{\"kind\":\"payment\",\"amount_ore\":9223372036854775808}\n");
+    PUT_BYTES("push", "bad-json-uint32-range",
+              "j{\"kind\":\"referral\",\"birth_year\":4294967296}\n");
+    PUT_BYTES("push", "bad-json-negative-uint",
+              "j{\"kind\":\"payment\",\"revision\":-1}\n");
+    PUT_BYTES("push", "bad-json-monthly-not-array",
+              "j{\"kind\":\"budget\",\"monthly_ore\":5}\n");
+    PUT_BYTES("push", "bad-json-monthly-string-item",
+              "j{\"kind\":\"budget\",\"monthly_ore\":[1,\"2\"]}\n");
+    PUT_BYTES("push", "bad-json-nul-escape",
+              "j{\"kind\":\"payment\",\"id\":\"a\\u0000b\"}\n");
+    PUT_BYTES("push", "bad-json-lone-surrogate",
+              "j{\"kind\":\"payment\",\"id\":\"\\ud800\"}\n");
+    PUT_BYTES("push", "bad-json-invalid-utf8",
+              "j{\"kind\":\"payment\",\"id\":\"\xc3\x28\"}\n");
+    PUT_BYTES("push", "bad-json-one-of-three",
+              "j{\"kind\":\"budget\"}\n{\"kind\":\"budget\",\"year\":-1}\n"
+              "{\"kind\":\"budget\"}\n");
+    /* a line past the reader's buffer, then one more: line 2 */
+    PUT_BYTES("push", "bad-json-huge-line",
+              "\x00{\"kind\":\"budget\",\"id\":\"\x00"
+              "a\x00\"}\n{\"kind\":\"budget\"}\n");
+    /* a line within the buffer but past NYCKEL_LINE_MAX_BYTES */
+    PUT_BYTES("push", "bad-json-line-over-64k",
+              "\x80{\"kind\":\"budget\",\"id\":\"\x00"
+              "a\x00\"}\n");
+    PUT_BYTES("push", "bad-json-pusher-fails",
+              "\x84{\"kind\":\"budget\"}\n{\"kind\":\"budget\"}\n"
+              "{\"kind\":\"budget\"}\n{\"kind\":\"budget\"}\n");
+}
+
+static void gen_push_csv(void)
+{
+    char wide[4096];
+    size_t n;
+
+    PUT_BYTES("push", "ok-csv-header-only", "ckind,id\n");
+    PUT_BYTES("push", "ok-csv-payment",
+              "ckind,source,id,revision,municipality,unit,household,month,"
+              "paid_on,amount_ore,reversal,category,head_birth_year,"
+              "head_gender\n"
+              "payment,procapita-0127,p-1,1,0127,ekb,hh-1,2014-03,2014-03-25,"
+              "512300,false,livsuppehalle,1980,F\n");
+    /* one header for every kind: the other kinds' cells stay empty */
+    PUT_BYTES("push", "ok-csv-all-kinds",
+              "c" BOM "kind,id,revision,deleted,person,birth_year,setting,"
+              "household,amount_ore,year,monthly_ore,case\r\n"
+              "placement,pl-1,2,,pp-1,2005,familjehem,,,,,\r\n"
+              "\r\n"
+              "decision,d-1,1,FALSE,pp-2,1999,,hh-2,,,,c-1\r\n"
+              "referral,r-1,1,0,pp-3,2010,,,,,,\r\n"
+              "budget,b-1,1,,,,,,120000000,2014,1;2;3;4;5;6;7;8;9;10;11;12,\r\n"
+              "payment,p-1,3,True,,,,hh-1,,,,\r\n");
+    /* quoted comma, quoted newline, doubled quote, last row unended */
+    PUT_BYTES("push", "ok-csv-quoting",
+              "c\"kind\",id,household\n"
+              "payment,\"a,b\",\"line one\nline two\"\n"
+              "payment,\"say \"\"hej\"\"\",\"G\xc3\xb6teborg\"\n"
+              "\n"
+              "payment,,\"\"");
+    PUT_BYTES("push", "ok-csv-extremes",
+              "ckind,revision,amount_ore,head_birth_year\n"
+              "payment,18446744073709551615,-9223372036854775808,4294967295\n"
+              "payment,0,-0,0\n");
+    /* the header, then rows spanning lines past the reader's buffer */
+    PUT_BYTES("push", "ok-csv-many-rows",
+              "\x01kind,id,household\n\x00"
+              "payment,p-0123456789,\"two\nlines\"\n\x00payment,x,y");
+
+    PUT_BYTES("push", "bad-csv-short-row", "ckind,id\npayment\n");
+    PUT_BYTES("push", "bad-csv-long-row", "ckind,id\npayment,a,b\n");
+    PUT_BYTES("push", "bad-csv-duplicate-column",
+              "ckind,id,id\npayment,a,b\npayment,c,d\n");
+    PUT_BYTES("push", "bad-csv-header-quote", "c\"ki\"nd,id\npayment,a\n");
+    PUT_BYTES("push", "bad-csv-quote-in-cell", "ckind,id\npayment,a\"b\n");
+    PUT_BYTES("push", "bad-csv-open-quote-at-end",
+              "ckind,id\npayment,ok\npayment,\"open\n");
+    PUT_BYTES("push", "bad-csv-nul-in-cell",
+              "ckind,id\npayment,a\x00"
+              "b\n");
+    PUT_BYTES("push", "bad-csv-invalid-utf8", "ckind,id\npayment,\xff\n");
+    PUT_BYTES("push", "bad-csv-overlong-utf8", "ckind,id\npayment,\xc0\xaf\n");
+    PUT_BYTES("push", "bad-csv-surrogate-utf8",
+              "ckind,id\npayment,\xed\xa0\x80\n");
+    PUT_BYTES("push", "bad-csv-plus-sign", "ckind,amount_ore\npayment,+5\n");
+    PUT_BYTES("push", "bad-csv-exponent", "ckind,amount_ore\npayment,1e3\n");
+    PUT_BYTES("push", "bad-csv-int64-overflow",
+              "ckind,amount_ore\npayment,9223372036854775808\n");
+    PUT_BYTES("push", "bad-csv-uint64-overflow",
+              "ckind,revision\npayment,18446744073709551616\n");
+    PUT_BYTES("push", "bad-csv-negative-uint", "ckind,revision\npayment,-1\n");
+    PUT_BYTES("push", "bad-csv-bool", "ckind,reversal\npayment,yes\n");
+    PUT_BYTES("push", "bad-csv-monthly-empty-item",
+              "ckind,monthly_ore\nbudget,1;;2\n");
+    PUT_BYTES("push", "bad-csv-field-of-other-kind",
+              "ckind,person\npayment,x\n");
+    PUT_BYTES("push", "bad-csv-no-kind-column", "cid\nx\n");
+    PUT_BYTES("push", "bad-csv-empty-kind", "ckind,id\n,x\n");
+    PUT_BYTES("push", "bad-csv-unknown-kind", "ckind\nloan\n");
+    PUT_BYTES("push", "bad-csv-unnamed-column", "ckind,\npayment,x\n");
+    /* 257 columns: the header is unusable, the row bad_header */
+    n = (size_t)snprintf(wide, sizeof wide, "ckind");
+    for (int i = 1; i < 257; i++)
+        n += (size_t)snprintf(wide + n, sizeof wide - n, ",c%d", i);
+    n += (size_t)snprintf(wide + n, sizeof wide - n, "\npayment\n");
+    put("push", "bad-csv-257-columns", wide, n);
+    /* a header past the reader's buffer, then a header-like row */
+    PUT_BYTES("push", "bad-csv-huge-header",
+              "\x01kind,id\x00,id\x00\nkind,id\npayment,a\n");
+    /* a header within the buffer but past NYCKEL_LINE_MAX_BYTES */
+    PUT_BYTES("push", "bad-csv-header-over-64k",
+              "\x81kind,id\x00,x\x00\npayment,a\n");
+    /* a row past the reader's buffer, inside quotes */
+    PUT_BYTES("push", "bad-csv-huge-quoted-row",
+              "\x01kind,id\npayment,\"\x00"
+              "a\n\x00\"\npayment,b\n");
+    PUT_BYTES("push", "bad-csv-pusher-fails",
+              "\x85kind\nbudget\nbudget\nbudget\nbudget\n");
+}
+
 int main(int argc, char **argv)
 {
     char path[4096];
@@ -362,8 +568,12 @@ int main(int argc, char **argv)
     mkdir(path, 0777);
     snprintf(path, sizeof path, "%s/query", out_dir);
     mkdir(path, 0777);
+    snprintf(path, sizeof path, "%s/push", out_dir);
+    mkdir(path, 0777);
     gen_batches();
     gen_queries();
+    gen_push_json();
+    gen_push_csv();
     printf("gen_corpus: %d files in %s\n", n_files, out_dir);
     return 0;
 }

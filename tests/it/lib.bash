@@ -8,6 +8,8 @@ BUILD=${BUILD:-build}
 NK_TMP=$(mktemp -d "${TMPDIR:-/tmp}/nyckel-it.XXXXXX")
 NK_PID=
 NK_AS_OF=${NK_AS_OF:-2015-06-01}
+# client options of nk_start's readiness query (e.g. CURVE keys)
+NK_PROBE_ARGS=()
 
 nk_cleanup() {
     if [ -n "$NK_PID" ] && kill -0 "$NK_PID" 2>/dev/null; then
@@ -61,7 +63,7 @@ nk_start() {
         kill -0 "$NK_PID" 2>/dev/null || fail "nyckeld exited at start"
         if "$BUILD/nyckel-query" --query "$NK_QUERY" --timeout 200 \
             --municipality 0127 --domain eb --period 2014 --format json \
-            >/dev/null 2>&1; then
+            "${NK_PROBE_ARGS[@]}" >/dev/null 2>&1; then
             return 0
         fi
         sleep 0.1

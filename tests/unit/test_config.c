@@ -158,6 +158,7 @@ struct ok_case {
     const char *as_of;                /* NULL: -1, follow the clock */
     const char *log_level;            /* NULL: "info" */
     uint64_t max_db_bytes;            /* 0: 64 GiB */
+    bool insecure;                    /* --insecure given */
 };
 
 static const struct ok_case ok_cases[] = {
@@ -189,9 +190,21 @@ static const struct ok_case ok_cases[] = {
      .state_dir = "state"},
 
     /* Endpoints. */
-    {.name = "all three endpoints",
-     .args = {"--ingest", "tcp://0.0.0.0:8710", "--pub",
+    {.name = "all three endpoints, on this host",
+     .args = {"--ingest", "tcp://localhost:8710", "--pub",
               "ipc:///run/nyckel/pub", "--query=tcp://[::1]:8712"},
+     .ingest = "tcp://localhost:8710",
+     .pub = "ipc:///run/nyckel/pub",
+     .query = "tcp://[::1]:8712"},
+    {.name = "off this host with --insecure",
+     .args = {"--ingest", "tcp://0.0.0.0:8710", "--insecure"},
+     .ingest = "tcp://0.0.0.0:8710",
+     .insecure = true},
+    {.name = "off this host with CURVE",
+     .args = {"--ingest", "tcp://0.0.0.0:8710", "--pub",
+              "ipc:///run/nyckel/pub", "--query=tcp://[::1]:8712",
+              "--curve-secret", "/etc/nyckel/server.key", "--keys",
+              "/etc/nyckel/keys"},
      .ingest = "tcp://0.0.0.0:8710",
      .pub = "ipc:///run/nyckel/pub",
      .query = "tcp://[::1]:8712"},
@@ -320,6 +333,11 @@ static void test_parse_ok(void **state)
         assert_int_equal(cfg.max_db_bytes,
                          c->max_db_bytes ? c->max_db_bytes : 64 * GIB);
         assert_int_equal(cfg.heartbeat_ms, 1000);
+        assert_int_equal(cfg.insecure, c->insecure);
+        bool curve = strstr(c->name, "CURVE") != NULL;
+        assert_string_equal(cfg.curve_secret,
+                            curve ? "/etc/nyckel/server.key" : "");
+        assert_string_equal(cfg.keys, curve ? "/etc/nyckel/keys" : "");
     }
 }
 
@@ -419,6 +437,30 @@ static const struct bad_case bad_cases[] = {
     {{"--pub", "ipc:///x", "--query", "ipc:///x"},
      {NULL},
      "--pub and --query are the same endpoint"},
+    /* CURVE: both files or neither; off this host only with CURVE or
+     * --insecure */
+    {{"--keys", "/etc/nyckel/keys"},
+     {NULL},
+     "--curve-secret and --keys go together"},
+    {{"--curve-secret", "/etc/nyckel/server.key"},
+     {NULL},
+     "--curve-secret and --keys go together"},
+    {{"--ingest", "tcp://0.0.0.0:8710"},
+     {NULL},
+     "--ingest tcp://0.0.0.0:8710 is reachable from other hosts"},
+    {{"--pub", "tcp://10.0.0.5:7711"},
+     {NULL},
+     "--pub tcp://10.0.0.5:7711 is reachable from other hosts"},
+    {{"--query", "tcp://*:7712"},
+     {NULL},
+     "--query tcp://*:7712 is reachable from other hosts"},
+    {{"--metrics-listen", "9771"}, {NULL}, "--metrics-listen: '9771' is not"},
+    {{"--metrics-listen", "127.0.0.1:0"},
+     {NULL},
+     "--metrics-listen: '127.0.0.1:0' is not"},
+    {{"--metrics-listen", "127.0.0.1:x"},
+     {NULL},
+     "--metrics-listen: '127.0.0.1:x' is not"},
 };
 
 /* Runs one refusal and checks the two-line message and untouched cfg. */
@@ -480,8 +522,9 @@ static const struct length_case length_cases[] = {
     /* "/" + 490 + "/.local/state/nyckel" (20) = 511 fits. */
     {NULL, "HOME", "/", 490, "", NULL},
     {NULL, "HOME", "/", 491, "", "HOME: state directory path longer"},
-    /* CONFIG_ENDPOINT_MAX 256: "tcp://" (6) + 244 + ":7710" (5) = 255. */
-    {"--ingest", NULL, "tcp://", 244, ":7710", NULL},
+    /* CONFIG_ENDPOINT_MAX 256: "ipc:///" (7) + 248 = 255 (tcp to a
+     * made-up host would be off this host). */
+    {"--ingest", NULL, "ipc:///", 248, "", NULL},
     {"--ingest", NULL, "tcp://", 245, ":7710",
      "--ingest: endpoint longer than 255 bytes"},
     {"--pub", NULL, "tcp://", 245, ":7711", "--pub: endpoint longer"},
@@ -547,6 +590,10 @@ static void test_help_text(void **state)
         "--as-of YYYY-MM-DD",
         "--log-level LEVEL",
         "--max-db-size SIZE",
+        "--curve-secret FILE",
+        "--keys FILE",
+        "--insecure",
+        "--metrics-listen HOST:PORT",
         "-h, --help",
         "-V, --version",
         "error, warn, info or debug (default info)",
