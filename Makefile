@@ -19,12 +19,20 @@ endif
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS := libzmq3-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev \
             lmdb-utils pkg-config libcmocka-dev libjansson-dev libcsv-dev jq python3 \
-            libsystemd-dev systemd
+            libsystemd-dev systemd help2man groff-base libmicrohttpd-dev libinih-dev
 PKGS     := libzmq lmdb libprotobuf-c jansson
 # Only nyckeld talks to systemd (daemon/notify.c, sd_notify): libsystemd
 # goes into its link alone, not into the clients' and tests'.
 DAEMON_CFLAGS := $(shell pkg-config --cflags libsystemd 2>/dev/null)
 DAEMON_LIBS   := $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
+# Nor does anything but nyckeld serve HTTP (daemon/metrics_http.c, the
+# Prometheus endpoint): libmicrohttpd likewise.
+MHD_CFLAGS  := $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
+DAEMON_LIBS += $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
+# Only daemon/config.c reads INI files (libinih, --config): into nyckeld's
+# link and test_config's, not the clients'.
+CONFIG_CFLAGS := $(shell pkg-config --cflags inih 2>/dev/null)
+CONFIG_LIBS   := $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wpointer-arith -Wwrite-strings -Wformat=2 \
@@ -104,10 +112,13 @@ $(BUILD)/libnyckel.a: $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/obj/daemon/notify.o: CFLAGS_ALL += $(DAEMON_CFLAGS)
+$(BUILD)/obj/daemon/config.o: CFLAGS_ALL += $(CONFIG_CFLAGS)
+$(BUILD)/tests/test_config: LDLIBS_ALL += $(CONFIG_LIBS)
+$(BUILD)/obj/daemon/metrics_http.o: CFLAGS_ALL += $(MHD_CFLAGS)
 
 $(BUILD)/nyckeld: $(BUILD)/obj/daemon/main.o $(BUILD)/libnyckeld.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) $(DAEMON_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) $(DAEMON_LIBS) $(CONFIG_LIBS)
 
 $(BUILD)/nyckel-%: $(BUILD)/obj/clients/nyckel-%.o $(BUILD)/libnyckel.a
 	@$(if $(Q),echo "  LD      $@")
@@ -154,7 +165,7 @@ check: deps
 demo: deps all
 	$(Q)BUILD=$(BUILD) KEEP=$(KEEP) tests/demo.sh
 
-install: all
+install: all man
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include \
 	           $(DESTDIR)$(PREFIX)/lib
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
@@ -166,6 +177,36 @@ install: all
 	    >$(DESTDIR)$(PREFIX)/lib/systemd/system/nyckeld.service
 	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/nyckeld.service
 	install -m 0644 systemd/nyckel.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/nyckel.conf
+	install -d $(DESTDIR)$(PREFIX)/share/doc/nyckel
+	install -m 0644 systemd/nyckeld.conf $(DESTDIR)$(PREFIX)/share/doc/nyckel/nyckeld.conf.example
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 $(filter %.1,$(MAN_PAGES)) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(PREFIX)/share/man/man8/
+
+# Man pages (issue 7): help2man makes them from each program's own --help
+# and --version, so they cannot disagree with them, and adds what --help
+# lacks (DESCRIPTION, FILES, EXAMPLES, SEE ALSO) from man/<program>.h2m.
+# Not in `all` (help2man runs every program); `make check` builds and
+# tests them (tests/it/manpages.sh), `make install` installs them.
+MAN_PAGES := $(BUILD)/man/nyckeld.8 \
+             $(patsubst $(BUILD)/%,$(BUILD)/man/%.1,$(CLIENTS))
+
+.PHONY: man
+man: $(MAN_PAGES)
+
+$(BUILD)/man/%.8: $(BUILD)/% man/%.h2m
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  MAN     $@")
+	$(Q)help2man --no-info --section=8 --include=man/$*.h2m --output=$@.tmp $< \
+	    && mv $@.tmp $@
+
+$(BUILD)/man/%.1: $(BUILD)/% man/%.h2m
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  MAN     $@")
+	$(Q)help2man --no-info --section=1 --include=man/$*.h2m --output=$@.tmp $< \
+	    && mv $@.tmp $@
+
+test: $(MAN_PAGES)
 
 clean:
 	rm -rf build

@@ -1,6 +1,7 @@
 /*
  * nyckel-query — one snapshot query to nyckeld, printed as a table,
- * JSON lines (DESIGN §8) or CSV.
+ * JSON lines (DESIGN §8) or CSV; or, with --health, nyckeld's own
+ * counters (issue 7) as a table or one JSON object.
  *
  * Exit status: 0 success, 1 no answer (or another runtime failure: a
  * key nyckeld refuses, an unreadable key file), 2 usage error or query
@@ -13,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <jansson.h>
 
 #include "lib/cli.h"
 #include "nyckel_sub.h"
@@ -37,6 +41,7 @@ struct opts {
     struct nyckel_dim filters[NYCKEL_QUERY_MAX_LIST];
     size_t n_filters;
     int compare;
+    int health; /* --health */
     enum format format;
     struct cli_conn conn; /* --query, --key, ... */
     const char *query_ep;
@@ -50,6 +55,7 @@ static void usage(FILE *out)
     fprintf(
         out,
         "Usage: " PROG " --municipality CODE [options]\n"
+        "   or: " PROG " --health [--format table|json] [options]\n"
         "Ask nyckeld for key ratios of one municipality and print them.\n"
         "\n"
         "  -m, --municipality CODE  kommunkod, e.g. 0127 (required)\n"
@@ -67,6 +73,11 @@ static void usage(FILE *out)
         "                           also each value one year earlier and the\n"
         "                           change in percent\n"
         "  -f, --format F           table (default), json or csv\n"
+        "      --health             instead: nyckeld's own counters (events,\n"
+        "                           batches, commit time, store,\n"
+        "                           subscriptions, refused handshakes); needs\n"
+        "                           an admin key with CURVE; as a table or\n"
+        "                           one JSON object\n"
         "  -t, --timeout MS         wait this long for the answer (default "
         "%d)\n",
         NYCKEL_SUB_DEFAULT_TIMEOUT_MS);
@@ -74,9 +85,9 @@ static void usage(FILE *out)
     fputs("  -h, --help               this text\n"
           "  -V, --version            print the version\n"
           "\n"
-          "Exit status: 0 ok, 1 no answer from nyckeld (also: it refused\n"
-          "this client's key, or a key file cannot be read), 2 usage error\n"
-          "or query refused.\n",
+          "Exit status: 0 ok (--health: nyckeld answered), 1 no answer from\n"
+          "nyckeld (also: it refused this client's key, or a key file cannot\n"
+          "be read), 2 usage error or query refused.\n",
           out);
 }
 
@@ -163,6 +174,7 @@ static int parse(int argc, char **argv, struct opts *o)
         OPT_PERIOD_TO = 256,
         OPT_COMPARE,
         OPT_COMPARE_PY,
+        OPT_HEALTH,
     };
     static const struct option longopts[] = {
         {"municipality", required_argument, NULL, 'm'},
@@ -174,6 +186,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"compare", required_argument, NULL, OPT_COMPARE},
         {"compare-previous-year", no_argument, NULL, OPT_COMPARE_PY},
         {"format", required_argument, NULL, 'f'},
+        {"health", no_argument, NULL, OPT_HEALTH},
         CLI_CONN_LONGOPTS,
         {"timeout", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
@@ -223,6 +236,9 @@ static int parse(int argc, char **argv, struct opts *o)
         case OPT_COMPARE_PY:
             o->compare = 1;
             break;
+        case OPT_HEALTH:
+            o->health = 1;
+            break;
         case 'f':
             if (strcmp(optarg, "table") == 0)
                 o->format = FORMAT_TABLE;
@@ -259,11 +275,144 @@ static int parse(int argc, char **argv, struct opts *o)
         return usage_error("%s", why);
     if (o->conn.query)
         o->query_ep = o->conn.query;
+    if (o->health) {
+        if (o->municipality || o->n_domains || o->period || o->period_to ||
+            o->rollup || o->n_filters || o->compare)
+            return usage_error("--health asks for nyckeld's own counters: "
+                               "it takes no query options");
+        if (o->format == FORMAT_CSV)
+            return usage_error("--health prints a table or json, not csv");
+        return -1;
+    }
     if (!o->municipality || !*o->municipality)
         return usage_error("--municipality is required");
     if (o->period_to && !o->period)
         return usage_error("--period-to needs --period");
     return -1;
+}
+
+/* ------------------------------------------------------------ health */
+
+/* "16.0 MiB" of n bytes into buf. */
+static const char *health_bytes(char *buf, size_t size, uint64_t n)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = (double)n;
+    size_t u = 0;
+    while (v >= 1024 && u + 1 < sizeof units / sizeof units[0]) {
+        v /= 1024;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, size, "%llu B", (unsigned long long)n);
+    else
+        snprintf(buf, size, "%.1f %s", v, units[u]);
+    return buf;
+}
+
+/* "3 d 04:05:06" of ms into buf. */
+static const char *health_duration(char *buf, size_t size, uint64_t ms)
+{
+    unsigned long long s = ms / 1000;
+    if (s >= 86400)
+        snprintf(buf, size, "%llu d %02llu:%02llu:%02llu", s / 86400,
+                 s / 3600 % 24, s / 60 % 60, s % 60);
+    else
+        snprintf(buf, size, "%02llu:%02llu:%02llu", s / 3600, s / 60 % 60,
+                 s % 60);
+    return buf;
+}
+
+static void health_row(int indent, const char *label, uint64_t v)
+{
+    printf("%*s%-*s %12llu\n", indent, "", 28 - indent, label,
+           (unsigned long long)v);
+}
+
+static int health_table(const struct nyckel_result *r)
+{
+    const struct nyckel_health *h = r->health;
+    char a[32], b[32], c[32], since[32] = "?";
+    time_t t0 = (time_t)(h->start_unix_ms / 1000);
+    struct tm tm;
+    if (gmtime_r(&t0, &tm))
+        strftime(since, sizeof since, "%Y-%m-%d %H:%M:%S UTC", &tm);
+
+    printf("nyckeld %s, up %s (since %s), seq %llu, as-of %s\n\n",
+           *h->version ? h->version : "?",
+           health_duration(a, sizeof a, h->uptime_ms), since,
+           (unsigned long long)r->seq, *r->as_of ? r->as_of : "?");
+    health_row(0, "events received", h->events_received);
+    health_row(2, "accepted", h->events_accepted);
+    health_row(2, "duplicate", h->events_duplicate);
+    health_row(2, "stale", h->events_stale);
+    health_row(2, "rejected", h->events_rejected);
+    for (size_t i = 0; i < h->n_rejected; i++)
+        if (h->rejected[i].value)
+            health_row(4, h->rejected[i].name, h->rejected[i].value);
+    health_row(0, "batches accepted", h->batches_accepted);
+    if (h->batches_accepted)
+        printf("  %-26s %9.1f ms\n", "commit time, average",
+               h->commit_seconds_sum * 1e3 / (double)h->batches_accepted);
+    uint64_t refused = 0;
+    for (size_t i = 0; i < h->n_batches_refused; i++)
+        refused += h->batches_refused[i].value;
+    health_row(0, "batches refused", refused);
+    for (size_t i = 0; i < h->n_batches_refused; i++)
+        if (h->batches_refused[i].value)
+            health_row(2, h->batches_refused[i].name,
+                       h->batches_refused[i].value);
+    health_row(0, "subscriptions", h->subscriptions);
+    health_row(0, "refused handshakes", h->handshakes_refused);
+    printf("%-28s %s of %s, %s in use (%.1f %%)\n", "store map",
+           health_bytes(a, sizeof a, h->map_bytes),
+           health_bytes(b, sizeof b, h->max_bytes),
+           health_bytes(c, sizeof c, h->used_bytes),
+           h->map_bytes ? 100.0 * (double)h->used_bytes / (double)h->map_bytes
+                        : 0.0);
+    return ferror(stdout) ? -EIO : 0;
+}
+
+static json_t *health_counts(const struct nyckel_count *c, size_t n)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < n; i++)
+        json_object_set_new(o, c[i].name, json_integer((json_int_t)c[i].value));
+    return o;
+}
+
+/* One JSON object and a newline. */
+static int health_json(const struct nyckel_result *r)
+{
+    const struct nyckel_health *h = r->health;
+    json_t *o = json_pack(
+        "{s:s, s:I, s:s, s:I, s:I,"
+        " s:{s:I, s:I, s:I, s:I, s:I}, s:o,"
+        " s:{s:I, s:o}, s:f,"
+        " s:{s:I, s:I, s:I}, s:I, s:I}",
+        "version", h->version, "seq", (json_int_t)r->seq, "as_of", r->as_of,
+        "start_unix_ms", (json_int_t)h->start_unix_ms, "uptime_ms",
+        (json_int_t)h->uptime_ms, "events", "received",
+        (json_int_t)h->events_received, "accepted",
+        (json_int_t)h->events_accepted, "duplicate",
+        (json_int_t)h->events_duplicate, "stale", (json_int_t)h->events_stale,
+        "rejected", (json_int_t)h->events_rejected, "rejected",
+        health_counts(h->rejected, h->n_rejected), "batches", "accepted",
+        (json_int_t)h->batches_accepted, "refused",
+        health_counts(h->batches_refused, h->n_batches_refused),
+        "commit_seconds_sum", h->commit_seconds_sum, "store", "map_bytes",
+        (json_int_t)h->map_bytes, "used_bytes", (json_int_t)h->used_bytes,
+        "max_bytes", (json_int_t)h->max_bytes, "subscriptions",
+        (json_int_t)h->subscriptions, "handshakes_refused",
+        (json_int_t)h->handshakes_refused);
+    if (!o)
+        return -EIO;
+    int rc = json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(10)) ||
+                     fputc('\n', stdout) == EOF
+                 ? -EIO
+                 : 0;
+    json_decref(o);
+    return rc;
 }
 
 static int run(struct opts *o)
@@ -278,6 +427,7 @@ static int run(struct opts *o)
         .n_filters = o->n_filters,
         .filters = o->filters,
         .compare_previous_year = o->compare,
+        .health = o->health,
     };
     struct nyckel_result *r = NULL;
     char why[512];
@@ -322,17 +472,20 @@ static int run(struct opts *o)
                                  "values (an older nyckeld?)\n");
     }
 
-    switch (o->format) {
-    case FORMAT_JSON:
-        rc = nyckel_format_json_result(stdout, r);
-        break;
-    case FORMAT_CSV:
-        rc = nyckel_format_csv(stdout, r);
-        break;
-    case FORMAT_TABLE:
-        rc = nyckel_format_table(stdout, r, 0);
-        break;
-    }
+    if (o->health)
+        rc = o->format == FORMAT_JSON ? health_json(r) : health_table(r);
+    else
+        switch (o->format) {
+        case FORMAT_JSON:
+            rc = nyckel_format_json_result(stdout, r);
+            break;
+        case FORMAT_CSV:
+            rc = nyckel_format_csv(stdout, r);
+            break;
+        case FORMAT_TABLE:
+            rc = nyckel_format_table(stdout, r, 0);
+            break;
+        }
     nyckel_result_destroy(&r);
     if (rc == 0 && fflush(stdout) != 0)
         rc = -errno;

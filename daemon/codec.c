@@ -1079,6 +1079,79 @@ int codec_result_encode(uint64_t seq, const char *as_of, size_t n_slices,
     return rc;
 }
 
+/* Wire Counts for n codec counts into the caller's arrays. */
+static void counts_wire(const struct codec_count *in, size_t n,
+                        Nyckel__Count *counts, Nyckel__Count **ptrs)
+{
+    for (size_t i = 0; i < n; i++) {
+        static const Nyckel__Count count_init = NYCKEL__COUNT__INIT;
+
+        counts[i] = count_init;
+        counts[i].name = (char *)in[i].name;
+        counts[i].has_value = 1;
+        counts[i].value = in[i].value;
+        ptrs[i] = &counts[i];
+    }
+}
+
+int codec_health_encode(uint64_t seq, const char *as_of,
+                        const struct codec_health *h, uint8_t **buf,
+                        size_t *len)
+{
+    Nyckel__QueryResult m = NYCKEL__QUERY_RESULT__INIT;
+    Nyckel__Health hm = NYCKEL__HEALTH__INIT;
+    size_t n = h->n_rejected + h->n_refused;
+    Nyckel__Count *counts = calloc(n ? n : 1, sizeof *counts);
+    Nyckel__Count **ptrs = calloc(n ? n : 1, sizeof *ptrs);
+    int rc = -ENOMEM;
+
+    *buf = NULL;
+    *len = 0;
+    if (!counts || !ptrs)
+        goto out;
+    counts_wire(h->rejected, h->n_rejected, counts, ptrs);
+    counts_wire(h->batches_refused, h->n_refused, counts + h->n_rejected,
+                ptrs + h->n_rejected);
+    hm.version = (char *)h->version;
+#define HEALTH_SET(f)                                                          \
+    do {                                                                       \
+        hm.has_##f = 1;                                                        \
+        hm.f = h->f;                                                           \
+    } while (0)
+    HEALTH_SET(start_unix_ms);
+    HEALTH_SET(uptime_ms);
+    HEALTH_SET(events_received);
+    HEALTH_SET(events_accepted);
+    HEALTH_SET(events_duplicate);
+    HEALTH_SET(events_stale);
+    HEALTH_SET(events_rejected);
+    HEALTH_SET(batches_accepted);
+    HEALTH_SET(commit_seconds_sum);
+    HEALTH_SET(map_bytes);
+    HEALTH_SET(used_bytes);
+    HEALTH_SET(max_bytes);
+    HEALTH_SET(subscriptions);
+    HEALTH_SET(handshakes_refused);
+#undef HEALTH_SET
+    hm.n_rejected = h->n_rejected;
+    hm.rejected = ptrs;
+    hm.n_batches_refused = h->n_refused;
+    hm.batches_refused = ptrs + h->n_rejected;
+    m.has_protocol = 1;
+    m.protocol = CODEC_PROTOCOL;
+    m.has_seq = 1;
+    m.seq = seq;
+    m.as_of = (char *)as_of;
+    m.has_slice_count = 1;
+    m.slice_count = 0;
+    m.health = &hm;
+    rc = pack_message(&m.base, buf, len);
+out:
+    free(counts);
+    free(ptrs);
+    return rc;
+}
+
 /* ------------------------------------------------------------ query */
 
 int codec_query_decode(const void *buf, size_t len, struct codec_query *q)
@@ -1144,6 +1217,7 @@ int codec_query_decode(const void *buf, size_t len, struct codec_query *q)
     }
     q->compare_previous_year =
         m->has_compare_previous_year && m->compare_previous_year;
+    q->health = m->has_health && m->health;
     q->msg = m;
     return 0;
 fail:

@@ -130,6 +130,36 @@ int codec_result_encode(uint64_t seq, const char *as_of, size_t n_slices,
                         const struct codec_slice *slices, const char *error,
                         const char *text, uint8_t **buf, size_t *len);
 
+/* A count by name (the wire's Count). */
+struct codec_count {
+    const char *name; /* "bad_date", "storage_full" */
+    uint64_t value;
+};
+
+/* nyckeld's own counters, the wire's Health (stats.h has the meaning). */
+struct codec_health {
+    const char *version;
+    uint64_t start_unix_ms; /* Unix time, ms */
+    uint64_t uptime_ms;
+    uint64_t events_received;
+    uint64_t events_accepted, events_duplicate, events_stale, events_rejected;
+    size_t n_rejected; /* rejected events per reason code */
+    const struct codec_count *rejected;
+    uint64_t batches_accepted;
+    size_t n_refused; /* batches refused per reason */
+    const struct codec_count *batches_refused;
+    double commit_seconds_sum;                 /* seconds */
+    uint64_t map_bytes, used_bytes, max_bytes; /* LMDB map, bytes */
+    uint64_t subscriptions;
+    uint64_t handshakes_refused;
+};
+
+/* The answer to a health query: a QueryResult with seq, as_of, no
+ * slices (slice_count 0) and h. */
+int codec_health_encode(uint64_t seq, const char *as_of,
+                        const struct codec_health *h, uint8_t **buf,
+                        size_t *len);
+
 #define CODEC_QUERY_MAX_BYTES (64 * 1024)
 #define CODEC_QUERY_MAX_LIST 16 /* domains, filters */
 
@@ -144,6 +174,7 @@ struct codec_query {
     size_t n_filters;
     struct codec_dim filters[CODEC_QUERY_MAX_LIST];
     int compare_previous_year;
+    int health;              /* nonzero: a health query */
     void *msg;               /* owned; codec_query_free */
     char why[CODEC_WHY_MAX]; /* after a refusal: what and where, else "" */
 };

@@ -1,6 +1,7 @@
 /*
- * config.h — nyckeld's settings: defaults, then environment, then argv,
- * into one immutable struct. Knows the --help text.
+ * config.h — nyckeld's settings: built-in defaults, then a configuration
+ * file (--config, INI), then the environment, then argv, into one
+ * immutable struct. Knows the --help text, and --check-config's checks.
  */
 #ifndef NYCKEL_CONFIG_H
 #define NYCKEL_CONFIG_H
@@ -24,10 +25,12 @@ enum config_mode {
     CONFIG_MODE_REBUILD, /* recompute the aggregates, exit */
     CONFIG_MODE_VERIFY,  /* compare recomputed with stored, exit */
     CONFIG_MODE_BACKUP,  /* copy the store to backup_dir, exit */
+    CONFIG_MODE_CHECK,   /* --check-config: config_check(), exit */
 };
 
 struct config {
     enum config_mode mode;
+    char config_file[CONFIG_PATH_MAX];  /* the file read, or "" */
     char state_dir[CONFIG_PATH_MAX];    /* LMDB environment directory */
     char backup_dir[CONFIG_PATH_MAX];   /* --backup target */
     char ingest[CONFIG_ENDPOINT_MAX];   /* ROUTER endpoint */
@@ -50,14 +53,36 @@ struct config {
 bool config_endpoint_is_local(const char *endpoint);
 
 /*
- * Parse argv (and the environment: NYCKEL_STATE_DIR, NYCKEL_AS_OF,
- * NYCKEL_LOG_LEVEL) into *cfg. Defaults: the endpoints above; state dir
- * $NYCKEL_STATE_DIR, else $XDG_STATE_HOME/nyckel, else
+ * Parse argv, the configuration file (--config FILE, else
+ * $NYCKEL_CONFIG; none by default) and the environment (NYCKEL_STATE_DIR,
+ * NYCKEL_AS_OF, NYCKEL_LOG_LEVEL) into *cfg; each setting from the first
+ * of argv, environment, file, built-in default that gives it. Defaults:
+ * the endpoints above; state dir $XDG_STATE_HOME/nyckel, else
  * $HOME/.local/state/nyckel, else ./nyckel-state; log level info;
  * max db size 64 GiB; heartbeat 1000 ms.
  * --help and --version print to stdout and set mode. Returns 0, or -1
- * after printing "nyckeld: <what is wrong>" and a hint to stderr.
+ * after printing "nyckeld: <what is wrong>" (for the file
+ * "nyckeld: FILE:LINE: <what is wrong>") and a hint to stderr; *cfg is
+ * untouched then.
  */
 int config_parse(int argc, char **argv, struct config *cfg);
+
+/* Parses a keys file's text (name for messages): 0, or -1 with a reason
+ * in why. main passes auth's parser: config does not depend on auth. */
+typedef int (*config_keys_parse_fn)(const char *text, const char *name,
+                                    char *why, size_t why_len);
+
+/*
+ * --check-config: check what cfg names, without creating or binding
+ * anything: the state directory exists and is writable, or its parent
+ * is (nyckeld creates only the last component); the CURVE secret key
+ * loads (keyfile_read); the keys file reads and parses (keys_parse); the
+ * endpoints are well formed (tcp host:port, ipc path that fits a UNIX
+ * socket address in an existing directory). Then "nyckeld: configuration
+ * OK" and the effective settings, "key = value" a line (an empty value:
+ * the default; secrets only as file names), to stdout and 0; or each
+ * problem, "nyckeld: <what>: <why>", to stderr and 1.
+ */
+int config_check(const struct config *cfg, config_keys_parse_fn keys_parse);
 
 #endif

@@ -6,7 +6,9 @@
  * over the write transaction → assign update sequences (publish) →
  * write every dirty record once → commit → ack → publish. When LMDB's
  * map is full the whole batch is redone after the map has grown, so a
- * batch is never half applied.
+ * batch is never half applied. What each batch came to (events by
+ * status and reason, refusals, commit time) is added to the self-metrics
+ * (stats.h) once the ack is made.
  */
 #include "ingest.h"
 
@@ -15,6 +17,7 @@
 #include "entity.h"
 #include "log.h"
 #include "router.h"
+#include "stats.h"
 #include "validate.h"
 #include "xalloc.h"
 
@@ -33,6 +36,7 @@ struct ingest {
     struct publish *pub;
     int32_t as_of;               /* of the batches being handled */
     struct publish_list pending; /* updates of the batch just acked */
+    struct stats *stats;         /* borrowed; NULL: not counted */
 };
 
 int ingest_new(void *zctx, const char *endpoint, struct auth *auth,
@@ -254,28 +258,64 @@ static void ingest_log_rejections(uint64_t batch_id,
              (unsigned long long)batch_id, rejected, n, why);
 }
 
-static const char *ingest_refusal(int rc)
+static enum stats_refusal ingest_refusal(int rc)
 {
     switch (rc) {
     case CODEC_EOVERSIZED:
-        return "oversized";
+        return STATS_REFUSED_OVERSIZED;
     case CODEC_EMALFORMED:
-        return "malformed";
+        return STATS_REFUSED_MALFORMED;
     case CODEC_EPROTOCOL:
-        return "protocol";
+        return STATS_REFUSED_PROTOCOL;
     case CODEC_ETOOMANY:
-        return "too_many_events";
+        return STATS_REFUSED_TOO_MANY_EVENTS;
     case STORE_EFULL:
     case -ENOSPC:
-        return "storage_full";
+        return STATS_REFUSED_STORAGE_FULL;
     default:
-        return "internal";
+        return STATS_REFUSED_INTERNAL;
     }
 }
 
-int ingest_batch(struct store *st, const struct auth_client *who,
-                 const void *buf, size_t len, int32_t as_of, uint8_t **ack,
-                 size_t *ack_len, struct publish_list *updates)
+/* The reason of a rejected event's ack (a reason_code() string). */
+static enum reason ingest_reason_of(const char *code)
+{
+    for (int r = REASON_OK + 1; r < REASON_COUNT; r++)
+        if (code && strcmp(code, reason_code((enum reason)r)) == 0)
+            return (enum reason)r;
+    return REASON_OK; /* not one of ours: not counted by reason */
+}
+
+/* The events of an applied batch by status and reason into *t. */
+static void ingest_tally(struct stats_batch *t,
+                         const struct codec_event_ack *acks, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        switch (acks[i].status) {
+        case CODEC_ACCEPTED:
+            t->status[STATS_ACCEPTED]++;
+            break;
+        case CODEC_DUPLICATE:
+            t->status[STATS_DUPLICATE]++;
+            break;
+        case CODEC_STALE:
+            t->status[STATS_STALE]++;
+            break;
+        case CODEC_REJECTED:
+        default:
+            t->status[STATS_REJECTED]++;
+            t->rejected[ingest_reason_of(acks[i].reason)]++;
+            break;
+        }
+    }
+}
+
+/* ingest_batch, and what the batch came to in *tally (zeroed here). */
+static int ingest_batch_tally(struct store *st, const struct auth_client *who,
+                              const void *buf, size_t len, int32_t as_of,
+                              uint8_t **ack, size_t *ack_len,
+                              struct publish_list *updates,
+                              struct stats_batch *tally)
 {
     struct codec_batch b = {0};
     struct codec_ack a = {.status = CODEC_ACCEPTED};
@@ -286,12 +326,17 @@ int ingest_batch(struct store *st, const struct auth_client *who,
 
     char refusal[CODEC_WHY_MAX + 64]; /* the ack's text when refused */
     struct timespec t0, t1;
+    memset(tally, 0, sizeof(*tally));
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = codec_batch_decode(buf, len, &b);
     a.batch_id = b.batch_id;
+    if (rc == 0)
+        tally->events = b.n_events;
     if (rc == 0 && !(who && who->role != AUTH_SUBSCRIBER)) {
+        tally->refused = true;
+        tally->refusal = STATS_REFUSED_FORBIDDEN;
         a.status = CODEC_REJECTED;
-        a.reason = "forbidden";
+        a.reason = stats_refusal_name(STATS_REFUSED_FORBIDDEN);
         a.text = "this client's key may not push events";
         log_warn("ingest: batch %llu refused: forbidden: a %s key",
                  (unsigned long long)b.batch_id,
@@ -309,16 +354,19 @@ int ingest_batch(struct store *st, const struct auth_client *who,
                 break;
         }
     }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
     if (rc) {
+        tally->refused = true;
+        tally->refusal = ingest_refusal(rc);
         a.status = CODEC_REJECTED;
-        a.reason = ingest_refusal(rc);
+        a.reason = stats_refusal_name(tally->refusal);
         if (rc <= CODEC_EOVERSIZED && rc >= CODEC_ETOOMANY)
             snprintf(refusal, sizeof(refusal), "%s%s%s", codec_strerror(rc),
                      b.why[0] ? ": " : "", b.why);
         else
             snprintf(refusal, sizeof(refusal), "%s", store_strerror(rc));
         a.text = refusal;
-        if (strcmp(a.reason, "internal") == 0) {
+        if (tally->refusal == STATS_REFUSED_INTERNAL) {
             log_error("ingest: batch %llu: %s", (unsigned long long)b.batch_id,
                       a.text);
             if (store_is_fatal(rc))
@@ -332,7 +380,9 @@ int ingest_batch(struct store *st, const struct auth_client *who,
         a.acks = acks;
         a.seq = seq;
         ingest_log_rejections(b.batch_id, acks, b.n_events);
-        clock_gettime(CLOCK_MONOTONIC, &t1);
+        ingest_tally(tally, acks, b.n_events);
+        tally->commit_s = (double)(t1.tv_sec - t0.tv_sec) +
+                          (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
         log_debug("ingest: batch %llu: %zu events, %zu updates, %.1f ms",
                   (unsigned long long)b.batch_id, b.n_events, updates->n,
                   (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
@@ -346,14 +396,42 @@ reply:
     return fatal ? fatal : rc;
 }
 
+int ingest_batch(struct store *st, const struct auth_client *who,
+                 const void *buf, size_t len, int32_t as_of, uint8_t **ack,
+                 size_t *ack_len, struct publish_list *updates)
+{
+    struct stats_batch tally;
+    return ingest_batch_tally(st, who, buf, len, as_of, ack, ack_len, updates,
+                              &tally);
+}
+
+/* The store's sequence and map use into the self-metrics. */
+static void ingest_stats_store(struct ingest *in)
+{
+    struct store_usage u;
+    if (in->stats && store_usage(in->st, &u) == 0)
+        stats_set_store(in->stats, store_committed_seq(in->st), u.map_bytes,
+                        u.used_bytes, u.max_bytes);
+}
+
+void ingest_set_stats(struct ingest *in, struct stats *stats)
+{
+    in->stats = stats;
+    ingest_stats_store(in);
+}
+
 /* One batch from the router: apply, ack, then publish. */
 static int ingest_on_request(void *ctx, const struct auth_client *who,
                              const void *payload, size_t len, uint8_t **reply,
                              size_t *reply_len)
 {
     struct ingest *in = ctx;
-    return ingest_batch(in->st, who, payload, len, in->as_of, reply, reply_len,
-                        &in->pending);
+    struct stats_batch tally;
+    int rc = ingest_batch_tally(in->st, who, payload, len, in->as_of, reply,
+                                reply_len, &in->pending, &tally);
+    stats_add_batch(in->stats, &tally);
+    ingest_stats_store(in);
+    return rc;
 }
 
 /* The ack is out: now the updates. */
@@ -437,6 +515,8 @@ static int ingest_advance(void *ctx, struct store_txn *t, struct cellmap *cm,
 
 int ingest_rollover(struct ingest *in, int32_t old_as_of, int32_t new_as_of)
 {
-    return publish_rollover(in->st, in->pub, old_as_of, new_as_of,
-                            ingest_advance, NULL);
+    int rc = publish_rollover(in->st, in->pub, old_as_of, new_as_of,
+                              ingest_advance, NULL);
+    ingest_stats_store(in); /* the rollover's updates took sequences */
+    return rc;
 }

@@ -32,6 +32,11 @@ void ingest_destroy(struct ingest **in);
 /* The socket to poll for input. */
 void *ingest_socket(struct ingest *in);
 
+struct stats;
+/* Count every batch in stats (borrowed, outlives in; NULL: none), and
+ * keep its store figures (sequence, map use) current from now on. */
+void ingest_set_stats(struct ingest *in, struct stats *stats);
+
 /* Receive and handle every message waiting on the socket. Returns 0, or
  * a negative code when the store failed in a way that needs a restart
  * (the batch was not acknowledged). */

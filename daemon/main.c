@@ -11,6 +11,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics_http.h"
 #include "period.h"
 #include "publish.h"
 #include "query.h"
@@ -84,6 +85,18 @@ static int main_backup(const struct config *cfg)
     return 0;
 }
 
+/* --check-config: the keys file parses as auth_new would parse it. */
+static int main_keys_parse(const char *text, const char *name, char *why,
+                           size_t why_len)
+{
+    struct auth_client *clients = NULL;
+    size_t n = 0;
+    if (auth_keys_parse(text, name, &clients, &n, why, why_len))
+        return -1;
+    auth_clients_free(clients, n);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct config cfg;
@@ -96,6 +109,8 @@ int main(int argc, char **argv)
         return main_rebuild(&cfg);
     if (cfg.mode == CONFIG_MODE_BACKUP)
         return main_backup(&cfg);
+    if (cfg.mode == CONFIG_MODE_CHECK)
+        return config_check(&cfg, main_keys_parse);
     clock_set_fixed(cfg.as_of_day);
     loop_signals_install();
 
@@ -105,6 +120,8 @@ int main(int argc, char **argv)
     struct ingest *in = NULL;
     struct query *q = NULL;
     struct auth *auth = NULL;
+    struct stats *stats = NULL;
+    struct metrics_http *http = NULL;
     void *zctx = zmq_ctx_new();
     char why[512];
 
@@ -134,6 +151,15 @@ int main(int argc, char **argv)
         log_error("auth: %s", why);
         goto out;
     }
+    stats = stats_new(auth);
+    ingest_set_stats(in, stats);
+    query_set_stats(q, stats);
+    publish_set_stats(pub, stats);
+    if (cfg.metrics_listen[0] && metrics_http_start(cfg.metrics_listen, stats,
+                                                    &http, why, sizeof(why))) {
+        log_error("metrics: %s", why);
+        goto out;
+    }
     int32_t store_as_of;
     if ((rc = publish_as_of_load(st, clock_as_of(), &store_as_of))) {
         log_error("store: read as-of day: %s", store_strerror(rc));
@@ -160,9 +186,11 @@ int main(int argc, char **argv)
                   "was not acknowledged",
                   store_strerror(rc));
 out:
+    metrics_http_stop(&http);
     query_destroy(&q);
     ingest_destroy(&in);
     publish_destroy(&pub);
+    stats_destroy(&stats);
     auth_destroy(&auth);
     store_close(&st);
     zmq_ctx_term(zctx);

@@ -11,6 +11,7 @@
 #include "codec.h"
 #include "log.h"
 #include "period.h"
+#include "stats.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -24,8 +25,9 @@
 #define PUBLISH_SUBS_PER_TURN 256 /* subscription requests per handle() */
 
 struct publish {
-    void *sock;        /* XPUB, manual subscriptions */
-    struct auth *auth; /* borrowed; NULL: no CURVE */
+    void *sock;          /* XPUB, manual subscriptions */
+    struct auth *auth;   /* borrowed; NULL: no CURVE */
+    struct stats *stats; /* borrowed; NULL: subscriptions not counted */
 };
 
 int publish_new(void *zctx, const char *endpoint, struct auth *auth,
@@ -54,9 +56,15 @@ void *publish_socket(struct publish *p)
     return p->sock;
 }
 
+void publish_set_stats(struct publish *p, struct stats *stats)
+{
+    p->stats = stats;
+}
+
 struct publish_sub {
     void *sock;
-    int option; /* ZMQ_SUBSCRIBE or ZMQ_UNSUBSCRIBE */
+    int option;     /* ZMQ_SUBSCRIBE or ZMQ_UNSUBSCRIBE */
+    size_t granted; /* topics applied for this request */
 };
 
 /* auth_topic_fn: apply one granted (un)subscription. With manual XPUB it
@@ -65,7 +73,29 @@ static int publish_apply_sub(void *ctx, const char *prefix, size_t len)
 {
     struct publish_sub *s = ctx;
     zmq_setsockopt(s->sock, s->option, prefix, len);
+    s->granted++;
     return 0;
+}
+
+/*
+ * The subscriptions gauge (stats.h) counts requests, not peers: an XPUB
+ * cannot say how many peers it has, and the socket's monitor, which
+ * could, is already auth.c's (failed handshakes). A subscribe request
+ * with at least one topic granted counts +1, its unsubscribe -1. When a
+ * peer goes, libzmq hands up one unsubscribe per prefix the peer had
+ * asked for, without a User-Id: with CURVE such a request cannot be
+ * matched to a client and counts -1 as it is; without CURVE every
+ * request is the anonymous client's and is granted, so the pairs match.
+ * Not exact (a prefix asked twice, or asked and not granted by a peer
+ * that then goes), never below 0.
+ */
+static void publish_count_sub(struct publish *p, bool subscribe,
+                              bool has_user_id, size_t granted)
+{
+    if (subscribe)
+        stats_subscriptions_add(p->stats, granted ? 1 : 0);
+    else if (granted || (p->auth && !has_user_id))
+        stats_subscriptions_add(p->stats, -1);
 }
 
 void publish_handle(struct publish *p)
@@ -81,14 +111,15 @@ void publish_handle(struct publish *p)
         const char *data = zmq_msg_data(&msg);
         size_t len = zmq_msg_size(&msg);
         if (len >= 1 && (data[0] == 0 || data[0] == 1)) {
-            struct publish_sub s = {p->sock,
-                                    data[0] ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE};
+            struct publish_sub s = {
+                p->sock, data[0] ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE, 0};
             /* An unsubscription of a peer that is gone has no User-Id:
              * there is no pipe left to apply it to. */
-            const struct auth_client *who =
-                auth_client_of(p->auth, zmq_msg_gets(&msg, "User-Id"));
+            const char *user_id = zmq_msg_gets(&msg, "User-Id");
+            const struct auth_client *who = auth_client_of(p->auth, user_id);
             auth_subscriptions(who, data + 1, len - 1, open_roots,
                                publish_apply_sub, &s);
+            publish_count_sub(p, data[0] == 1, user_id != NULL, s.granted);
         }
         zmq_msg_close(&msg);
     }

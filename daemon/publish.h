@@ -41,6 +41,11 @@ void *publish_socket(struct publish *p);
  * its client's scope (auth_subscriptions). */
 void publish_handle(struct publish *p);
 
+struct stats;
+/* Count granted subscriptions in stats (borrowed, outlives p; NULL:
+ * none); publish.c says how far the count goes. */
+void publish_set_stats(struct publish *p, struct stats *stats);
+
 /* The updates for the cells changed in cm and the n_extra topics in
  * extra: every topic a domain says depends on a dirty cell, its metrics
  * as of as_of read through cm, the next sequence from *seq (advanced),

@@ -3,6 +3,7 @@
  *
  * The slices of a rollup are found from the stored cells they depend on
  * (query_rollup). Metrics come from the domain, exactly as for updates.
+ * A health query is answered from the self-metrics (stats.h) instead.
  */
 #include "query.h"
 
@@ -12,6 +13,7 @@
 #include "log.h"
 #include "period.h"
 #include "router.h"
+#include "stats.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -21,10 +23,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifndef NYCKEL_VERSION
+#define NYCKEL_VERSION "0.0.0"
+#endif
+
 struct query {
     struct router *router;
     struct store *st;
-    int32_t as_of; /* of the queries being answered */
+    struct stats *stats; /* borrowed; NULL: health answers store figures */
+    int32_t as_of;       /* of the queries being answered */
 };
 
 int query_new(void *zctx, const char *endpoint, struct auth *auth,
@@ -53,6 +60,11 @@ void query_destroy(struct query **qp)
 void *query_socket(struct query *q)
 {
     return router_socket(q->router);
+}
+
+void query_set_stats(struct query *q, struct stats *stats)
+{
+    q->stats = stats;
 }
 
 /* One slice of the answer with the storage its strings point into. */
@@ -545,8 +557,71 @@ static bool query_municipality_ok(const char *m)
     return true;
 }
 
-int query_run(struct store *st, const struct auth_client *who, const void *buf,
-              size_t len, int32_t as_of, uint8_t **out, size_t *out_len)
+/* The answer to a health query: the self-metrics of stats (may be NULL:
+ * zeros) with the store's sequence and map use read now. */
+static int query_health(struct store *st, struct stats *stats, int32_t as_of,
+                        uint8_t **out, size_t *out_len)
+{
+    struct stats_values v;
+    struct store_usage u;
+    struct codec_count rejected[REASON_COUNT], refused[STATS_REFUSALS];
+    size_t n_rejected = 0;
+    char as_of_s[11];
+
+    memset(&v, 0, sizeof(v));
+    v.version = NYCKEL_VERSION;
+    if (stats)
+        stats_snapshot(stats, &v);
+    v.seq = store_committed_seq(st);
+    if (store_usage(st, &u) == 0) {
+        v.map_bytes = u.map_bytes;
+        v.used_bytes = u.used_bytes;
+        v.max_bytes = u.max_bytes;
+    }
+    for (int r = REASON_OK + 1; r < REASON_COUNT; r++)
+        rejected[n_rejected++] = (struct codec_count){
+            .name = reason_code((enum reason)r), .value = v.rejected[r]};
+    for (int i = 0; i < STATS_REFUSALS; i++)
+        refused[i] = (struct codec_count){
+            .name = stats_refusal_name((enum stats_refusal)i),
+            .value = v.batches_refused[i]};
+    struct codec_health h = {
+        .version = v.version,
+        .start_unix_ms = (uint64_t)(v.start_time_s * 1000.0 + 0.5),
+        .uptime_ms = (uint64_t)(v.uptime_s * 1000.0),
+        .events_received = v.events_received,
+        .events_accepted = v.events[STATS_ACCEPTED],
+        .events_duplicate = v.events[STATS_DUPLICATE],
+        .events_stale = v.events[STATS_STALE],
+        .events_rejected = v.events[STATS_REJECTED],
+        .n_rejected = n_rejected,
+        .rejected = rejected,
+        .batches_accepted = v.batches_accepted,
+        .n_refused = STATS_REFUSALS,
+        .batches_refused = refused,
+        .commit_seconds_sum = v.commit_seconds_sum,
+        .map_bytes = v.map_bytes,
+        .used_bytes = v.used_bytes,
+        .max_bytes = v.max_bytes,
+        .subscriptions = v.subscriptions,
+        .handshakes_refused = v.handshakes_refused,
+    };
+    period_date_format(as_of, as_of_s);
+    return codec_health_encode(v.seq, as_of_s, &h, out, out_len);
+}
+
+/* Health is for whoever may see everything: an admin key, or anyone
+ * when there is no CURVE. */
+static bool query_may_health(const struct auth_client *who)
+{
+    return who && (who->role == AUTH_ADMIN || who->role == AUTH_ANONYMOUS);
+}
+
+/* query_run, with the self-metrics for a health query. */
+static int query_answer(struct store *st, struct stats *stats,
+                        const struct auth_client *who, const void *buf,
+                        size_t len, int32_t as_of, uint8_t **out,
+                        size_t *out_len)
 {
     struct codec_query q = {0};
     struct answer a = {0};
@@ -561,6 +636,15 @@ int query_run(struct store *st, const struct auth_client *who, const void *buf,
                      "%s%s%s", codec_strerror(rc), q.why[0] ? ": " : "", q.why);
         rc = 0;
         goto reply;
+    }
+    if (q.health && !query_may_health(who)) {
+        query_refuse(&a, "forbidden",
+                     "only an admin key may ask for nyckeld's health");
+        goto reply;
+    }
+    if (q.health) {
+        rc = query_health(st, stats, as_of, out, out_len);
+        goto out;
     }
     if (!query_municipality_ok(q.municipality)) {
         query_refuse(&a, "bad_municipality",
@@ -635,6 +719,7 @@ reply:
     rc = codec_result_encode(seq, as_of_s, a.error ? 0 : a.n, cs, a.error,
                              a.error ? a.text : NULL, out, out_len);
     free(cs);
+out:
     for (size_t i = 0; i < a.n; i++)
         free(a.v[i]);
     free(a.v);
@@ -645,12 +730,19 @@ reply:
     return rc;
 }
 
+int query_run(struct store *st, const struct auth_client *who, const void *buf,
+              size_t len, int32_t as_of, uint8_t **out, size_t *out_len)
+{
+    return query_answer(st, NULL, who, buf, len, as_of, out, out_len);
+}
+
 static int query_on_request(void *ctx, const struct auth_client *who,
                             const void *payload, size_t len, uint8_t **reply,
                             size_t *reply_len)
 {
     struct query *q = ctx;
-    if (query_run(q->st, who, payload, len, q->as_of, reply, reply_len))
+    if (query_answer(q->st, q->stats, who, payload, len, q->as_of, reply,
+                     reply_len))
         *reply = NULL; /* could not even encode a refusal: no answer */
     return 0;
 }

@@ -25,6 +25,11 @@ int query_new(void *zctx, const char *endpoint, struct auth *auth,
 void query_destroy(struct query **q);
 void *query_socket(struct query *q);
 
+struct stats;
+/* Answer health queries from stats (borrowed, outlives q; NULL: only
+ * the store's figures). */
+void query_set_stats(struct query *q, struct stats *stats);
+
 /* Answer every query waiting on the socket. */
 int query_handle(struct query *q, int32_t as_of);
 
@@ -32,7 +37,10 @@ int query_handle(struct query *q, int32_t as_of);
  * unknown, refused) with an encoded QueryResult (*out, malloc'd).
  * Refusals (bad period, unknown domain, "forbidden" for a client that
  * may not read, "forbidden_municipality", ...) are in the result's
- * error. Socket-free; used by query_handle and tests. */
+ * error. A health query (Query.health) needs no municipality and is
+ * answered to an admin or the anonymous client only ("forbidden" for
+ * others), here with the store's figures and zero counters (query_handle
+ * has the counters). Socket-free; used by query_handle and tests. */
 int query_run(struct store *st, const struct auth_client *who, const void *buf,
               size_t len, int32_t as_of, uint8_t **out, size_t *out_len);
 

@@ -385,3 +385,18 @@ uint64_t store_map_bytes(const struct store *s)
 {
     return s->map_bytes;
 }
+
+int store_usage(struct store *s, struct store_usage *u)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    int rc = mdb_env_info(s->env, &info);
+    if (rc == 0)
+        rc = mdb_env_stat(s->env, &st);
+    if (rc)
+        return store_rc(rc);
+    u->map_bytes = info.me_mapsize;
+    u->used_bytes = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+    u->max_bytes = s->max_bytes;
+    return 0;
+}

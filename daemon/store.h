@@ -91,6 +91,17 @@ uint64_t store_committed_seq(const struct store *s);
 /* Current map size, bytes. */
 uint64_t store_map_bytes(const struct store *s);
 
+/* How much of the map is taken (for self-metrics, stats.h). */
+struct store_usage {
+    uint64_t map_bytes;  /* the map's current size */
+    uint64_t used_bytes; /* pages up to the highest one written: what the
+                            map must hold (free pages inside included) */
+    uint64_t max_bytes;  /* the ceiling it may grow to (--max-db-size) */
+};
+/* Fill *u from the environment's info and stats; from the thread that
+ * writes (it reads the current meta page). 0 or a negative code. */
+int store_usage(struct store *s, struct store_usage *u);
+
 /* True when rc means the environment is unusable (restart needed). */
 bool store_is_fatal(int rc);
 

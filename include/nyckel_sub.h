@@ -4,7 +4,8 @@
  * Three parts, all in plain C structs (no protobuf, no ZeroMQ types):
  *
  *  - nyckel_query_run(): one snapshot query to nyckeld's query endpoint,
- *    answered by a struct nyckel_result the caller owns.
+ *    answered by a struct nyckel_result the caller owns; or, with
+ *    nyckel_query.health, nyckeld's own counters (struct nyckel_health).
  *  - struct nyckel_sub: a subscriber that keeps a set of slices current
  *    with the Clone pattern: subscribe first, then snapshot, then apply
  *    sequenced updates; a broken per-slice chain (gap) or a silent
@@ -14,7 +15,8 @@
  *
  * Self-contained: include/nyckel.h includes this header at its end, but
  * it can be used alone. Names used: nyckel_dim, nyckel_metric,
- * nyckel_slice, nyckel_result, nyckel_query*, nyckel_sub*,
+ * nyckel_slice, nyckel_count, nyckel_health, nyckel_result,
+ * nyckel_query*, nyckel_sub*,
  * nyckel_format*, nyckel_curve*, NYCKEL_SUB_*, NYCKEL_QUERY_*,
  * NYCKEL_FORMAT_*, NYCKEL_CURVE_*, NYCKEL_EKEY, NYCKEL_EAUTH,
  * NYCKEL_EHANDSHAKE, NYCKEL_EMECHANISM.
@@ -157,6 +159,40 @@ struct nyckel_slice {
     const struct nyckel_metric *change_pct;
 };
 
+/* A count by name. */
+struct nyckel_count {
+    const char *name; /* reason code, "bad_date"; never NULL in results */
+    uint64_t value;
+};
+
+/*
+ * nyckeld's own counters since it started (issue 7): the answer to a
+ * health query (nyckel_query.health), the same figures its Prometheus
+ * endpoint (--metrics-listen) serves. A field nyckeld did not send is 0.
+ */
+struct nyckel_health {
+    const char *version;      /* nyckeld's version, "" if not sent */
+    uint64_t start_unix_ms;   /* when it started, Unix time, ms */
+    uint64_t uptime_ms;       /* since then */
+    uint64_t events_received; /* in ingest batches that could be decoded */
+    uint64_t events_accepted; /* events of applied batches by status: */
+    uint64_t events_duplicate;
+    uint64_t events_stale;
+    uint64_t events_rejected;
+    size_t n_rejected; /* rejected events per reason code, every code */
+    const struct nyckel_count *rejected;
+    uint64_t batches_accepted; /* applied, committed, acknowledged */
+    size_t n_batches_refused;  /* batches refused whole per reason */
+    const struct nyckel_count *batches_refused;
+    double commit_seconds_sum;   /* receipt to durable commit, summed over
+                                    the accepted batches, seconds */
+    uint64_t map_bytes;          /* LMDB map size now */
+    uint64_t used_bytes;         /* of it in use */
+    uint64_t max_bytes;          /* the ceiling it may grow to */
+    uint64_t subscriptions;      /* granted subscription requests held */
+    uint64_t handshakes_refused; /* CURVE handshakes refused */
+};
+
 /*
  * A query answer, or a subscriber's current view. All strings and
  * arrays belong to the result and live until nyckel_result_destroy()
@@ -164,12 +200,15 @@ struct nyckel_slice {
  */
 struct nyckel_result {
     uint32_t protocol; /* as sent by nyckeld */
-    uint64_t seq;      /* sequence the slices reflect */
+    uint64_t seq;      /* sequence the slices reflect (health: of the
+                          last commit) */
     const char *as_of; /* YYYY-MM-DD, "" if not sent */
     size_t n_slices;
     struct nyckel_slice *slices;
     const char *error; /* reason code when refused, else NULL */
     const char *text;  /* refusal text for people, NULL if not sent */
+    const struct nyckel_health *health; /* the answer to a health query
+                                           (no slices), else NULL */
 };
 
 /* NULL-safe; sets *r to NULL. */
@@ -205,6 +244,10 @@ struct nyckel_query {
     size_t n_filters;           /* keep slices whose dims match all */
     const struct nyckel_dim *filters;
     int compare_previous_year; /* nonzero: ask for year-on-year change */
+    int health; /* nonzero: ask for nyckeld's own counters instead
+                   (result->health); every other field is then unused,
+                   municipality too. nyckeld answers an admin key, or
+                   anyone without CURVE; others get error "forbidden" */
 };
 
 /*
@@ -214,9 +257,10 @@ struct nyckel_query {
  *
  * Returns 0 with *out owned by the caller, also when nyckeld refused the
  * query ((*out)->error set). Otherwise *out is NULL and the return is
- * NYCKEL_SUB_ETIMEOUT (no answer), NYCKEL_SUB_EMALFORMED,
- * NYCKEL_SUB_EPROTOCOL, NYCKEL_SUB_ETOOMANY, -EINVAL (no municipality),
- * -EINTR (a signal arrived while waiting) or another -errno.
+ * NYCKEL_SUB_ETIMEOUT (no answer), NYCKEL_SUB_EMALFORMED (also: a
+ * health query answered without health), NYCKEL_SUB_EPROTOCOL,
+ * NYCKEL_SUB_ETOOMANY, -EINVAL (no municipality, and not a health
+ * query), -EINTR (a signal arrived while waiting) or another -errno.
  */
 int nyckel_query_run(const char *endpoint, const struct nyckel_query *q,
                      int timeout_ms, struct nyckel_result **out);

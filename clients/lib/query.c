@@ -208,6 +208,68 @@ void sub_wire_slice_from_pb(struct nyckel_slice *dst, const Nyckel__Slice *src)
     comparison_from_pb(dst, src);
 }
 
+/* ------------------------------------------------------------ health */
+
+static void counts_free(const struct nyckel_count *c, size_t n)
+{
+    for (size_t i = 0; c && i < n; i++)
+        free((void *)c[i].name);
+    free((void *)c);
+}
+
+static void health_free(const struct nyckel_health *h)
+{
+    if (!h)
+        return;
+    free((void *)h->version);
+    counts_free(h->rejected, h->n_rejected);
+    counts_free(h->batches_refused, h->n_batches_refused);
+    free((void *)h);
+}
+
+/* Copies of n wire counts (NULL entries skipped); their number in *n_out. */
+static const struct nyckel_count *counts_from_pb(Nyckel__Count *const *in,
+                                                 size_t n, size_t *n_out)
+{
+    struct nyckel_count *c = sub_xcalloc(n, sizeof *c);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!in[i])
+            continue;
+        c[k].name = sub_xstrdup0(in[i]->name);
+        c[k].value = in[i]->has_value ? in[i]->value : 0;
+        k++;
+    }
+    *n_out = k;
+    return c;
+}
+
+static const struct nyckel_health *health_from_pb(const Nyckel__Health *m)
+{
+    struct nyckel_health *h = sub_xcalloc(1, sizeof *h);
+    h->version = sub_xstrdup0(m->version);
+#define HEALTH_FIELD(f) h->f = m->has_##f ? m->f : 0
+    HEALTH_FIELD(start_unix_ms);
+    HEALTH_FIELD(uptime_ms);
+    HEALTH_FIELD(events_received);
+    HEALTH_FIELD(events_accepted);
+    HEALTH_FIELD(events_duplicate);
+    HEALTH_FIELD(events_stale);
+    HEALTH_FIELD(events_rejected);
+    HEALTH_FIELD(batches_accepted);
+    HEALTH_FIELD(commit_seconds_sum);
+    HEALTH_FIELD(map_bytes);
+    HEALTH_FIELD(used_bytes);
+    HEALTH_FIELD(max_bytes);
+    HEALTH_FIELD(subscriptions);
+    HEALTH_FIELD(handshakes_refused);
+#undef HEALTH_FIELD
+    h->rejected = counts_from_pb(m->rejected, m->n_rejected, &h->n_rejected);
+    h->batches_refused = counts_from_pb(
+        m->batches_refused, m->n_batches_refused, &h->n_batches_refused);
+    return h;
+}
+
 void nyckel_result_destroy(struct nyckel_result **r)
 {
     if (!r || !*r)
@@ -216,6 +278,7 @@ void nyckel_result_destroy(struct nyckel_result **r)
     for (size_t i = 0; i < p->n_slices; i++)
         sub_wire_slice_fini(&p->slices[i]);
     free(p->slices);
+    health_free(p->health);
     free((void *)p->as_of);
     free((void *)p->error);
     free((void *)p->text);
@@ -268,14 +331,21 @@ int sub_wire_query_send(void *sock, const struct nyckel_query *q)
     Nyckel__Dim *dimp[NYCKEL_QUERY_MAX_LIST];
     uint8_t *buf = NULL;
 
-    if (!q || !q->municipality || !*q->municipality)
+    if (!q)
+        return -EINVAL;
+    msg.has_protocol = 1;
+    msg.protocol = NYCKEL_SUB_PROTOCOL;
+    if (q->health) { /* nothing else: nyckeld would ignore it */
+        msg.has_health = 1;
+        msg.health = 1;
+        goto send;
+    }
+    if (!q->municipality || !*q->municipality)
         return -EINVAL;
     if (q->n_domains > NYCKEL_QUERY_MAX_LIST ||
         q->n_filters > NYCKEL_QUERY_MAX_LIST)
         return NYCKEL_SUB_ETOOMANY;
 
-    msg.has_protocol = 1;
-    msg.protocol = NYCKEL_SUB_PROTOCOL;
     /* protobuf-c's structs are not const-correct; packing only reads. */
     msg.municipality = (char *)q->municipality;
     msg.n_domains = q->n_domains;
@@ -296,6 +366,7 @@ int sub_wire_query_send(void *sock, const struct nyckel_query *q)
         msg.compare_previous_year = 1;
     }
 
+send:;
     size_t len = nyckel__query__get_packed_size(&msg);
     buf = sub_xmalloc(len);
     nyckel__query__pack(&msg, buf);
@@ -319,9 +390,13 @@ static void sub_result_from_pb(struct nyckel_result *r,
             continue;
         sub_wire_slice_from_pb(&r->slices[r->n_slices++], m->slices[i]);
     }
+    if (m->health)
+        r->health = health_from_pb(m->health);
 }
 
-int sub_wire_result_recv(void *sock, struct nyckel_result **out)
+/* The answer to query q (NULL: not checked) into *out. */
+static int result_recv(void *sock, const struct nyckel_query *q,
+                       struct nyckel_result **out)
 {
     int rc = 0;
     zmq_msg_t frame;
@@ -362,6 +437,11 @@ int sub_wire_result_recv(void *sock, struct nyckel_result **out)
         rc = NYCKEL_SUB_EMALFORMED;
         goto out;
     }
+    /* A health query is answered with health, or not at all. */
+    if (!m->error && q && q->health && !m->health) {
+        rc = NYCKEL_SUB_EMALFORMED;
+        goto out;
+    }
     struct nyckel_result *r = sub_xcalloc(1, sizeof *r);
     sub_result_from_pb(r, m);
     *out = r;
@@ -370,6 +450,11 @@ out:
         nyckel__query_result__free_unpacked(m, NULL);
     zmq_msg_close(&frame);
     return rc;
+}
+
+int sub_wire_result_recv(void *sock, struct nyckel_result **out)
+{
+    return result_recv(sock, NULL, out);
 }
 
 /* ------------------------------------------------------------ query */
@@ -393,10 +478,10 @@ int nyckel_query_run_curve(const char *endpoint, const struct nyckel_query *q,
     if (!out)
         return -EINVAL;
     *out = NULL;
-    if (!q || !q->municipality || !*q->municipality)
+    if (!q || (!q->health && (!q->municipality || !*q->municipality)))
         return -EINVAL;
-    if (q->n_domains > NYCKEL_QUERY_MAX_LIST ||
-        q->n_filters > NYCKEL_QUERY_MAX_LIST)
+    if (!q->health && (q->n_domains > NYCKEL_QUERY_MAX_LIST ||
+                       q->n_filters > NYCKEL_QUERY_MAX_LIST))
         return NYCKEL_SUB_ETOOMANY;
     if (!endpoint)
         endpoint = NYCKEL_SUB_DEFAULT_QUERY;
@@ -436,7 +521,7 @@ int nyckel_query_run_curve(const char *endpoint, const struct nyckel_query *q,
         if (rc)
             goto out;
         if (items[0].revents & ZMQ_POLLIN) {
-            rc = sub_wire_result_recv(sock, out);
+            rc = result_recv(sock, q, out);
             goto out;
         }
         if (left <= 0 || n == 0) {

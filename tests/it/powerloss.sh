@@ -24,7 +24,7 @@ trap '[ -z "$PUSH" ] || kill "$PUSH" 2>/dev/null || true; nk_cleanup' EXIT
 
 MIN_ROUNDS=${PL_MIN_ROUNDS:-20} # power cuts during the push (soak: 100)
 MAX_ROUNDS=${PL_MAX_ROUNDS:-40} # then the push may finish undisturbed
-PL_HOUSEHOLDS=${PL_HOUSEHOLDS:-55} # size of the pushed history
+PL_HOUSEHOLDS=${PL_HOUSEHOLDS:-75} # size of the pushed history: the push must outlast MIN_ROUNDS cuts
 KB_ROUNDS=8     # rounds of the known-batch check, each phase
 KB_EVENTS=5     # payments of 1000 kr in a batch
 # a slow disk: at most one commit of 5 events per 20 ms on any machine,
@@ -105,7 +105,7 @@ nk_push --batch-size 5 --window 1 --ack-timeout 200 --give-up 60 \
 PUSH=$!
 rounds=0
 while kill -0 "$PUSH" 2>/dev/null && [ "$rounds" -lt "$MAX_ROUNDS" ]; do
-    sleep 0.$((RANDOM % 30 + 5))
+    sleep "0.$(printf %02d $((RANDOM % 20 + 5)))" # 0.05 to 0.24 s
     rounds=$((rounds + 1))
     # shellcheck disable=SC2046 # cut_args is a list of words
     flt_powerloss $(cut_args "$rounds")

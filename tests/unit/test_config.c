@@ -1,21 +1,29 @@
 /*
- * test_config.c — config_parse: defaults, each option, environment
- * against argv, --help and --version, and every kind of refusal.
+ * test_config.c — config_parse: defaults, each option, the configuration
+ * file, environment against file against argv, --help and --version,
+ * and every kind of refusal; config_check (--check-config).
  *
- * Table-driven: one row per command line and environment, with the
- * expected settings or the expected piece of the error message. Every
- * row runs in the same process, which also proves config_parse can be
- * called again and again (getopt is reinitialised). The environment is
- * cleared before each row; stdout and stderr are captured in an
- * anonymous tmpfile(), so the test leaves no files behind.
+ * Table-driven: one row per command line, environment and configuration
+ * file, with the expected settings or the expected piece of the error
+ * message. Every row runs in the same process, which also proves
+ * config_parse can be called again and again (getopt is reinitialised).
+ * The environment is cleared before each row; stdout and stderr are
+ * captured in an anonymous tmpfile(). A row's configuration file is
+ * written with mkstemp into a mkdtemp directory and both are removed
+ * after the row (or by the teardown, after a failure), so the test
+ * leaves no files behind. In a row, "@FILE" stands for that file's path
+ * and "@DIR" for its directory; the file is given as --config @FILE
+ * unless the row names @FILE itself (NYCKEL_CONFIG, say).
  */
 #include "config.h"
 #include "log.h"
 #include "period.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* cmocka.h needs these four before it. */
@@ -32,14 +40,15 @@
 #endif
 
 #define ARGS_MAX 12
-#define OUT_MAX 8192
+#define OUT_MAX 16384
+#define PATH_MAX_TEST 1024
 #define GIB (UINT64_C(1) << 30)
 #define MIB (UINT64_C(1) << 20)
 
 /* Every variable config.c reads. */
 static const char *const env_names[] = {
     "NYCKEL_STATE_DIR", "NYCKEL_AS_OF", "NYCKEL_LOG_LEVEL",
-    "XDG_STATE_HOME",   "HOME",
+    "XDG_STATE_HOME",   "HOME",         "NYCKEL_CONFIG",
 };
 #define ENV_COUNT (sizeof(env_names) / sizeof(env_names[0]))
 
@@ -81,10 +90,63 @@ static void capture_end(struct capture *c, char *out, size_t cap)
     fclose(c->tmp);
 }
 
-/* Teardown of every test: undo a capture left open by a failure. */
+/* The row's temporary directory and configuration file, or "". */
+static char tmp_dir[256], tmp_file[512];
+
+/* Makes the directory and writes text into a file in it. */
+static void tmp_make(const char *text)
+{
+    const char *base = getenv("TMPDIR");
+    int fd;
+
+    snprintf(tmp_dir, sizeof(tmp_dir), "%s/nyckel-cfg.XXXXXX",
+             base && base[0] == '/' ? base : "/tmp");
+    assert_non_null(mkdtemp(tmp_dir));
+    snprintf(tmp_file, sizeof(tmp_file), "%s/nyckeld.XXXXXX", tmp_dir);
+    fd = mkstemp(tmp_file);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+}
+
+/* Removes what tmp_make made (NULL-safe: nothing when nothing is). */
+static void tmp_remove(void)
+{
+    if (tmp_file[0])
+        unlink(tmp_file);
+    if (tmp_dir[0])
+        rmdir(tmp_dir);
+    tmp_file[0] = tmp_dir[0] = '\0';
+}
+
+/* s with "@FILE" and "@DIR" replaced, into out (cap bytes). */
+static const char *expand(const char *s, char *out, size_t cap)
+{
+    size_t n = 0;
+
+    while (*s) {
+        const char *rep = NULL;
+        size_t skip = 1;
+        if (strncmp(s, "@FILE", 5) == 0)
+            rep = tmp_file, skip = 5;
+        else if (strncmp(s, "@DIR", 4) == 0)
+            rep = tmp_dir, skip = 4;
+        size_t len = rep ? strlen(rep) : 1;
+        assert_true(n + len < cap);
+        memcpy(out + n, rep ? rep : s, len);
+        n += len;
+        s += skip;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* Teardown of every test: undo a capture left open by a failure, and
+ * remove a temporary file left behind. */
 static int test_restore(void **state)
 {
     (void)state;
+    tmp_remove();
     for (size_t i = 0; i < 2; i++) {
         struct capture *c = captures_open[i];
         if (c == NULL)
@@ -104,27 +166,50 @@ static void env_clear(void)
         unsetenv(env_names[i]);
 }
 
-/* Runs config_parse on "nyckeld" + args with env (name/value pairs,
- * NULL-ended), capturing stdout and stderr. */
-static int run_parse(const char *const *args, const char *const *env,
-                     struct config *cfg, char *out, char *err)
+/* True when a row names its file itself. */
+static bool names_file(const char *const *list)
 {
-    static char store[ARGS_MAX][1024];
-    char *argv[ARGS_MAX + 1];
+    for (size_t i = 0; list != NULL && list[i] != NULL; i++)
+        if (strstr(list[i], "@FILE") != NULL || strstr(list[i], "@DIR"))
+            return true;
+    return false;
+}
+
+/* Runs config_parse on "nyckeld" + args with env (name/value pairs,
+ * NULL-ended) and, when file is not NULL, a configuration file of that
+ * text (tmp_make; removed by the caller, tmp_remove), capturing stdout
+ * and stderr. */
+static int run_parse_file(const char *const *args, const char *const *env,
+                          const char *file, struct config *cfg, char *out,
+                          char *err)
+{
+    static char store[ARGS_MAX + 2][PATH_MAX_TEST];
+    char *argv[ARGS_MAX + 3];
+    char value[PATH_MAX_TEST];
     int argc = 0;
     struct capture co, ce;
     int rc;
 
     env_clear();
+    if (file != NULL)
+        tmp_make(file);
     for (size_t i = 0; env != NULL && env[i] != NULL; i += 2)
-        assert_int_equal(setenv(env[i], env[i + 1], 1), 0);
+        assert_int_equal(
+            setenv(env[i], expand(env[i + 1], value, sizeof(value)), 1), 0);
     snprintf(store[argc], sizeof(store[argc]), "nyckeld");
     argv[argc] = store[argc];
     argc++;
+    if (file != NULL && !names_file(args) && !names_file(env)) {
+        snprintf(store[argc], sizeof(store[argc]), "--config");
+        argv[argc] = store[argc];
+        argc++;
+        snprintf(store[argc], sizeof(store[argc]), "%s", tmp_file);
+        argv[argc] = store[argc];
+        argc++;
+    }
     for (size_t i = 0; args != NULL && args[i] != NULL; i++) {
-        assert_true(argc < ARGS_MAX);
-        assert_true(strlen(args[i]) < sizeof(store[argc]));
-        snprintf(store[argc], sizeof(store[argc]), "%s", args[i]);
+        assert_true(argc < ARGS_MAX + 2);
+        expand(args[i], store[argc], sizeof(store[argc]));
         argv[argc] = store[argc];
         argc++;
     }
@@ -136,6 +221,12 @@ static int run_parse(const char *const *args, const char *const *env,
     capture_end(&co, out, OUT_MAX);
     env_clear();
     return rc;
+}
+
+static int run_parse(const char *const *args, const char *const *env,
+                     struct config *cfg, char *out, char *err)
+{
+    return run_parse_file(args, env, NULL, cfg, out, err);
 }
 
 static int32_t day_of(const char *ymd)
@@ -152,6 +243,7 @@ struct ok_case {
     const char *name;
     const char *args[ARGS_MAX];
     const char *env[2 * 5 + 1]; /* name, value, ..., NULL */
+    const char *file;           /* configuration file's text, or NULL */
     enum config_mode mode;
     const char *state_dir;            /* NULL: "./nyckel-state" */
     const char *ingest, *pub, *query; /* NULL: the default */
@@ -159,7 +251,28 @@ struct ok_case {
     const char *log_level;            /* NULL: "info" */
     uint64_t max_db_bytes;            /* 0: 64 GiB */
     bool insecure;                    /* --insecure given */
+    /* NULL: "/etc/nyckel/server.key" and "/etc/nyckel/keys" when the
+     * name says CURVE, else "" */
+    const char *curve_secret, *keys;
+    const char *metrics_listen; /* NULL: "" */
 };
+
+/* A file that sets every setting; line 3 is the section. */
+#define FILE_EVERY_KEY                                                         \
+    "# nyckeld.conf of a test\n"                                               \
+    "; both kinds of comment\n"                                                \
+    "[nyckeld]\n"                                                              \
+    "state-dir = /srv/nyckel\n"                                                \
+    "ingest = tcp://0.0.0.0:8710\n"                                            \
+    "pub = ipc:///run/nyckel/pub\n"                                            \
+    "query = tcp://[::1]:8712\n"                                               \
+    "as-of = 2014-09-01\n"                                                     \
+    "log-level = debug\n"                                                      \
+    "max-db-size = 2G\n"                                                       \
+    "curve-secret = /etc/nyckel/server.key\n"                                  \
+    "keys = /etc/nyckel/keys\n"                                                \
+    "insecure = yes\n"                                                         \
+    "metrics-listen = 127.0.0.1:9771\n"
 
 static const struct ok_case ok_cases[] = {
     {.name = "defaults, empty environment"},
@@ -293,6 +406,190 @@ static const struct ok_case ok_cases[] = {
     /* Maintenance modes. */
     {.name = "--rebuild", .args = {"--rebuild"}, .mode = CONFIG_MODE_REBUILD},
     {.name = "--verify", .args = {"--verify"}, .mode = CONFIG_MODE_VERIFY},
+    {.name = "--check-config",
+     .args = {"--check-config"},
+     .mode = CONFIG_MODE_CHECK},
+    {.name = "--check-config with a file",
+     .args = {"--check-config"},
+     .file = "[nyckeld]\nlog-level = warn\n",
+     .mode = CONFIG_MODE_CHECK,
+     .log_level = "warn"},
+    {.name = "--metrics-listen",
+     .args = {"--metrics-listen", "127.0.0.1:9771"},
+     .metrics_listen = "127.0.0.1:9771"},
+
+    /* The configuration file: every key. */
+    {.name = "every key from the file, CURVE",
+     .file = FILE_EVERY_KEY,
+     .state_dir = "/srv/nyckel",
+     .ingest = "tcp://0.0.0.0:8710",
+     .pub = "ipc:///run/nyckel/pub",
+     .query = "tcp://[::1]:8712",
+     .as_of = "2014-09-01",
+     .log_level = "debug",
+     .max_db_bytes = 2 * GIB,
+     .insecure = true,
+     .metrics_listen = "127.0.0.1:9771"},
+    {.name = "every key from the file, via NYCKEL_CONFIG, CURVE",
+     .env = {"NYCKEL_CONFIG", "@FILE", NULL},
+     .file = FILE_EVERY_KEY,
+     .state_dir = "/srv/nyckel",
+     .ingest = "tcp://0.0.0.0:8710",
+     .pub = "ipc:///run/nyckel/pub",
+     .query = "tcp://[::1]:8712",
+     .as_of = "2014-09-01",
+     .log_level = "debug",
+     .max_db_bytes = 2 * GIB,
+     .insecure = true,
+     .metrics_listen = "127.0.0.1:9771"},
+    {.name = "--config=FILE form, --config before NYCKEL_CONFIG",
+     .args = {"--config=@FILE"},
+     .env = {"NYCKEL_CONFIG", "/nonexistent/nyckeld.conf", NULL},
+     .file = "[nyckeld]\nlog-level = error\n",
+     .log_level = "error"},
+    {.name = "--config given twice: the last counts",
+     .args = {"--config", "/nonexistent/nyckeld.conf", "--config", "@FILE"},
+     .file = "[nyckeld]\nlog-level = error\n",
+     .log_level = "error"},
+    {.name = "an empty file", .file = ""},
+    {.name = "comments and blank lines only",
+     .file = "# a\n; b\n\n   \n\t# c\n"},
+    {.name = "a section of nothing", .file = "[nyckeld]\n"},
+    {.name = "layout: BOM, CRLF, indentation, no spaces, section twice",
+     .file = "\xEF\xBB\xBF[nyckeld]\r\n"
+             "  log-level=warn\r\n"
+             "\tas-of   =   2014-08-31   \r\n"
+             "[nyckeld] # again\r\n"
+             "max-db-size = 1m\r\n",
+     .log_level = "warn",
+     .as_of = "2014-08-31",
+     .max_db_bytes = MIB},
+    {.name = "a line without a newline at the end",
+     .file = "[nyckeld]\nlog-level = debug",
+     .log_level = "debug"},
+    {.name = "'#' and ';' inside a value are part of it",
+     .file = "[nyckeld]\ningest = ipc:///run/a#1\npub = ipc:///run/b;2\n",
+     .ingest = "ipc:///run/a#1",
+     .pub = "ipc:///run/b;2"},
+    {.name = "empty values are the defaults",
+     .file = "[nyckeld]\nstate-dir =\ningest =\npub=\nquery =\nas-of =\n"
+             "log-level =\nmax-db-size =\ncurve-secret =\nkeys =\n"
+             "insecure =\nmetrics-listen =\n",
+     .env = {"HOME", "/home/kim", NULL},
+     .state_dir = "/home/kim/.local/state/nyckel"},
+    {.name = "insecure = true",
+     .file = "[nyckeld]\ninsecure = true\n",
+     .insecure = true},
+    {.name = "insecure = 1",
+     .file = "[nyckeld]\ninsecure = 1\n",
+     .insecure = true},
+    {.name = "insecure = false", .file = "[nyckeld]\ninsecure = false\n"},
+    {.name = "insecure = no", .file = "[nyckeld]\ninsecure = no\n"},
+    {.name = "insecure = 0", .file = "[nyckeld]\ninsecure = 0\n"},
+    {.name = "off this host with insecure = true in the file",
+     .file = "[nyckeld]\ningest = tcp://0.0.0.0:8710\ninsecure = true\n",
+     .ingest = "tcp://0.0.0.0:8710",
+     .insecure = true},
+    {.name = "off this host: file's endpoint, --insecure",
+     .args = {"--insecure"},
+     .file = "[nyckeld]\ningest = tcp://0.0.0.0:8710\ninsecure = false\n",
+     .ingest = "tcp://0.0.0.0:8710",
+     .insecure = true},
+    {.name = "file's curve-secret, argv's keys: CURVE on the merged result",
+     .args = {"--keys", "/etc/nyckel/keys"},
+     .file = "[nyckeld]\ncurve-secret = /etc/nyckel/server.key\n"
+             "ingest = tcp://0.0.0.0:8710\n",
+     .ingest = "tcp://0.0.0.0:8710",
+     .curve_secret = "/etc/nyckel/server.key",
+     .keys = "/etc/nyckel/keys"},
+    {.name = "a maintenance mode with a file",
+     .args = {"--verify"},
+     .file = "[nyckeld]\nstate-dir = /srv/nyckel\n",
+     .mode = CONFIG_MODE_VERIFY,
+     .state_dir = "/srv/nyckel"},
+
+    /* Precedence: defaults < file < environment < argv. */
+    {.name = "log-level: file",
+     .file = "[nyckeld]\nlog-level = warn\n",
+     .log_level = "warn"},
+    {.name = "log-level: environment over file",
+     .env = {"NYCKEL_LOG_LEVEL", "debug", NULL},
+     .file = "[nyckeld]\nlog-level = warn\n",
+     .log_level = "debug"},
+    {.name = "log-level: argv over environment over file",
+     .args = {"--log-level", "error"},
+     .env = {"NYCKEL_LOG_LEVEL", "debug", NULL},
+     .file = "[nyckeld]\nlog-level = warn\n",
+     .log_level = "error"},
+    {.name = "as-of: file",
+     .file = "[nyckeld]\nas-of = 2014-01-01\n",
+     .as_of = "2014-01-01"},
+    {.name = "as-of: environment over file",
+     .env = {"NYCKEL_AS_OF", "2014-08-31", NULL},
+     .file = "[nyckeld]\nas-of = 2014-01-01\n",
+     .as_of = "2014-08-31"},
+    {.name = "as-of: argv over environment over file",
+     .args = {"--as-of", "2014-09-01"},
+     .env = {"NYCKEL_AS_OF", "2014-08-31", NULL},
+     .file = "[nyckeld]\nas-of = 2014-01-01\n",
+     .as_of = "2014-09-01"},
+    {.name = "as-of: argv over a bad environment unread, and a file",
+     .args = {"--as-of", "2014-09-01"},
+     .env = {"NYCKEL_AS_OF", "yesterday", NULL},
+     .file = "[nyckeld]\nas-of = 2014-01-01\n",
+     .as_of = "2014-09-01"},
+    {.name = "state-dir: file over XDG_STATE_HOME and HOME",
+     .env = {"XDG_STATE_HOME", "/xdg", "HOME", "/home/kim", NULL},
+     .file = "[nyckeld]\nstate-dir = /srv/file\n",
+     .state_dir = "/srv/file"},
+    {.name = "state-dir: NYCKEL_STATE_DIR over file",
+     .env = {"NYCKEL_STATE_DIR", "/srv/env", NULL},
+     .file = "[nyckeld]\nstate-dir = /srv/file\n",
+     .state_dir = "/srv/env"},
+    {.name = "state-dir: argv over environment over file",
+     .args = {"--state-dir", "/srv/argv"},
+     .env = {"NYCKEL_STATE_DIR", "/srv/env", NULL},
+     .file = "[nyckeld]\nstate-dir = /srv/file\n",
+     .state_dir = "/srv/argv"},
+    {.name = "argv over file: endpoints, size, metrics, CURVE files",
+     .args = {"--ingest", "tcp://127.0.0.1:9710", "--max-db-size", "1M",
+              "--metrics-listen", "[::1]:9772", "--curve-secret", "/a.key",
+              "--keys", "/b"},
+     .file = "[nyckeld]\ningest = tcp://127.0.0.1:8710\n"
+             "pub = tcp://127.0.0.1:8711\nmax-db-size = 1T\n"
+             "metrics-listen = 127.0.0.1:9771\n"
+             "curve-secret = /etc/nyckel/server.key\n"
+             "keys = /etc/nyckel/keys\n",
+     .ingest = "tcp://127.0.0.1:9710",
+     .pub = "tcp://127.0.0.1:8711",
+     .max_db_bytes = MIB,
+     .metrics_listen = "[::1]:9772",
+     .curve_secret = "/a.key",
+     .keys = "/b"},
+
+    /* Relative paths in the file: relative to its directory; on the
+     * command line and in the environment, to the working directory. */
+    {.name = "relative paths in the file, from its directory",
+     .file = "[nyckeld]\nstate-dir = state\n"
+             "curve-secret = keys/server.key\nkeys = ../keys\n",
+     .state_dir = "@DIR/state",
+     .curve_secret = "@DIR/keys/server.key",
+     .keys = "@DIR/../keys"},
+    {.name = "absolute paths in the file as written",
+     .file = "[nyckeld]\nstate-dir = /srv/nyckel\n",
+     .state_dir = "/srv/nyckel"},
+    {.name = "relative paths on the command line as given, with a file",
+     .args = {"--state-dir", "state", "--curve-secret", "s.key", "--keys", "k"},
+     .env = {"NYCKEL_LOG_LEVEL", "info", NULL},
+     .file = "[nyckeld]\nstate-dir = other\ncurve-secret = x.key\n"
+             "keys = y\n",
+     .state_dir = "state",
+     .curve_secret = "s.key",
+     .keys = "k"},
+    {.name = "relative NYCKEL_STATE_DIR as given, with a file",
+     .env = {"NYCKEL_STATE_DIR", "state", NULL},
+     .file = "[nyckeld]\nstate-dir = other\n",
+     .state_dir = "state"},
 };
 
 static void test_parse_ok(void **state)
@@ -303,9 +600,10 @@ static void test_parse_ok(void **state)
     for (size_t i = 0; i < sizeof(ok_cases) / sizeof(ok_cases[0]); i++) {
         const struct ok_case *c = &ok_cases[i];
         struct config cfg;
-        int rc = run_parse(c->args, c->env, &cfg, out, err);
-
+        char want[PATH_MAX_TEST];
         print_message("row %zu: %s\n", i, c->name);
+        int rc = run_parse_file(c->args, c->env, c->file, &cfg, out, err);
+
         if (rc != 0)
             print_error("stderr: %s\n", err);
         assert_int_equal(rc, 0);
@@ -313,15 +611,20 @@ static void test_parse_ok(void **state)
         assert_int_equal(cfg.mode, c->mode);
         if (c->mode == CONFIG_MODE_HELP) {
             assert_non_null(strstr(out, "Usage: nyckeld"));
+            tmp_remove();
             continue;
         }
         if (c->mode == CONFIG_MODE_VERSION) {
             assert_string_equal(out, "nyckeld " NYCKEL_VERSION "\n");
+            tmp_remove();
             continue;
         }
         assert_string_equal(out, "");
+        assert_string_equal(cfg.config_file, c->file ? tmp_file : "");
         assert_string_equal(cfg.state_dir,
-                            c->state_dir ? c->state_dir : "./nyckel-state");
+                            c->state_dir
+                                ? expand(c->state_dir, want, sizeof(want))
+                                : "./nyckel-state");
         assert_string_equal(cfg.ingest,
                             c->ingest ? c->ingest : "tcp://127.0.0.1:7710");
         assert_string_equal(cfg.pub, c->pub ? c->pub : "tcp://127.0.0.1:7711");
@@ -336,8 +639,17 @@ static void test_parse_ok(void **state)
         assert_int_equal(cfg.insecure, c->insecure);
         bool curve = strstr(c->name, "CURVE") != NULL;
         assert_string_equal(cfg.curve_secret,
-                            curve ? "/etc/nyckel/server.key" : "");
-        assert_string_equal(cfg.keys, curve ? "/etc/nyckel/keys" : "");
+                            c->curve_secret
+                                ? expand(c->curve_secret, want, sizeof(want))
+                            : curve ? "/etc/nyckel/server.key"
+                                    : "");
+        assert_string_equal(cfg.keys, c->keys
+                                          ? expand(c->keys, want, sizeof(want))
+                                      : curve ? "/etc/nyckel/keys"
+                                              : "");
+        assert_string_equal(cfg.metrics_listen,
+                            c->metrics_listen ? c->metrics_listen : "");
+        tmp_remove();
     }
 }
 
@@ -461,21 +773,230 @@ static const struct bad_case bad_cases[] = {
     {{"--metrics-listen", "127.0.0.1:x"},
      {NULL},
      "--metrics-listen: '127.0.0.1:x' is not"},
+    {{"--insecure=yes"}, {NULL}, "option '--insecure' takes no argument"},
+    {{"--check-config=1"}, {NULL}, "option '--check-config' takes no argument"},
+
+    /* The configuration file: cannot be read. */
+    {{"--config", ""}, {NULL}, "--config: empty path"},
+    {{"--config"}, {NULL}, "option '--config' needs an argument"},
+    {{"--config", "/nonexistent/nyckeld.conf"},
+     {NULL},
+     "--config /nonexistent/nyckeld.conf: No such file or directory"},
+    {{NULL},
+     {"NYCKEL_CONFIG", "/nonexistent/nyckeld.conf", NULL},
+     "NYCKEL_CONFIG /nonexistent/nyckeld.conf: No such file or directory"},
 };
 
-/* Runs one refusal and checks the two-line message and untouched cfg. */
-static void expect_refusal(const char *const *args, const char *const *env,
-                           const char *message)
+/* The same with a configuration file (@FILE, in @DIR). */
+struct file_bad_case {
+    const char *args[ARGS_MAX];
+    const char *env[2 * 5 + 1];
+    const char *message; /* must appear in "nyckeld: <message>" */
+    const char *file;    /* the file's text */
+};
+
+static const struct file_bad_case file_bad_cases[] = {
+    {{"--config", "@DIR"}, {NULL}, "--config @DIR: Is a directory", ""},
+
+    /* Its lines: each refusal names the file and the line. */
+    {{NULL},
+     {NULL},
+     "@FILE:2: unknown setting 'stat-dir'",
+     "[nyckeld]\nstat-dir = /srv\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:3: unknown setting 'Log-Level'",
+     "[nyckeld]\n\nLog-Level = info\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:2: unknown setting 'heartbeat'",
+     "[nyckeld]\nheartbeat = 5\n"},
+    {{NULL}, {NULL}, "@FILE:2: unknown setting ''", "[nyckeld]\n= 5\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:1: unknown section '[nyckled]'",
+     "[nyckled]\nlog-level = info\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:4: unknown section '[other]'",
+     "# c\n[nyckeld]\nlog-level = info\n[other]\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:2: unknown section '[ nyckeld ]'",
+     "\n[ nyckeld ]\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:2: 'log-level' comes before the [nyckeld]",
+     "# c\nlog-level = info\n[nyckeld]\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:5: 'log-level' is already set on line 2",
+     "[nyckeld]\nlog-level = info\n\n# again\nlog-level = debug\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:3: 'as-of' is already set on line 2",
+     "[nyckeld]\nas-of =\nas-of = 2014-01-01\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:4: 'keys' is already set on line 2",
+     "[nyckeld]\nkeys = /a\n[nyckeld]\nkeys = /b\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:2: 'rebuild' is for the command line only",
+     "[nyckeld]\nrebuild = true\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:2: 'config' is for the command line only",
+     "[nyckeld]\nconfig = /etc/x\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:2: 'check-config' is for the command line",
+     "[nyckeld]\ncheck-config = 1\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:2: not 'key = value', a [section] or a comment",
+     "[nyckeld]\ninsecure\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:1: not 'key = value', a [section] or a comment",
+     "[nyckeld\nlog-level = info\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:3: not 'key = value'",
+     "[nyckeld]\nlog-level = info\n  continued\n"},
+
+    /* Bad values: the messages of the options, after FILE:LINE: key. */
+    {{NULL},
+     {NULL},
+     "@FILE:2: as-of: '2014-02-30' is not a date",
+     "[nyckeld]\nas-of = 2014-02-30\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:2: log-level: unknown level 'loud'",
+     "[nyckeld]\nlog-level = loud\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:2: log-level: unknown level 'info # debug'",
+     "[nyckeld]\nlog-level = info # debug\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:2: log-level: unknown level 'info ; debug'",
+     "[nyckeld]\nlog-level = info ; debug\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:2: max-db-size: '1.5G' is not a size",
+     "[nyckeld]\nmax-db-size = 1.5G\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:2: max-db-size: '1023K' is below the minimum",
+     "[nyckeld]\nmax-db-size = 1023K\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:2: max-db-size: '16777216T' is too large",
+     "[nyckeld]\nmax-db-size = 16777216T\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:2: ingest: 'localhost:7710' is not an endpoint",
+     "[nyckeld]\ningest = localhost:7710\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:3: pub: endpoint contains a space",
+     "[nyckeld]\n\npub = tcp://a b:1\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:2: query: 'tcp://' is not an endpoint",
+     "[nyckeld]\nquery = tcp://\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:2: metrics-listen: '9771' is not host:port",
+     "[nyckeld]\nmetrics-listen = 9771\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:2: insecure: 'maybe' is not true or false",
+     "[nyckeld]\ninsecure = maybe\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:2: insecure: 'True' is not true or false",
+     "[nyckeld]\ninsecure = True\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:2: state-dir: write the value without quotes",
+     "[nyckeld]\nstate-dir = \"/srv/nyckel\"\n"},
+    {{NULL},
+     {NULL},
+     "@FILE:2: keys: write the value without quotes",
+     "[nyckeld]\nkeys = '/etc/nyckel/keys'\n"},
+    /* Every line is checked, also one that argv overrides. */
+    {{"--log-level", "info"},
+     {NULL},
+     "@FILE:2: log-level: unknown level",
+     "[nyckeld]\nlog-level = loud\n"},
+    {{NULL},
+     {"NYCKEL_AS_OF", "2014-01-01", NULL},
+     "@FILE:2: as-of: 'x' is not a date",
+     "[nyckeld]\nas-of = x\n"},
+    /* The first error stops: line 2's, not line 3's. */
+    {{NULL},
+     {NULL},
+     "@FILE:2: unknown setting 'a'",
+     "[nyckeld]\na = 1\nb = 2\n"},
+    /* An environment value over the file is checked as before. */
+    {{NULL},
+     {"NYCKEL_LOG_LEVEL", "verbose", NULL},
+     "NYCKEL_LOG_LEVEL: unknown level 'verbose'",
+     "[nyckeld]\nlog-level = info\n"},
+    /* A bad option is found before the file is read. */
+    {{"--bogus"}, {NULL}, "unknown option '--bogus'", "[nyckeld]\nx = 1\n"},
+
+    /* The checks of the merged result. */
+    {{NULL},
+     {NULL},
+     "--ingest and --pub are the same endpoint",
+     "[nyckeld]\ningest = tcp://127.0.0.1:8000\n"
+     "pub = tcp://127.0.0.1:8000\n"},
+    {{"--query", "tcp://127.0.0.1:8000"},
+     {NULL},
+     "--pub and --query are the same endpoint",
+     "[nyckeld]\npub = tcp://127.0.0.1:8000\n"},
+    {{NULL},
+     {NULL},
+     "--curve-secret and --keys go together",
+     "[nyckeld]\ncurve-secret = /etc/nyckel/server.key\n"},
+    {{NULL},
+     {NULL},
+     "--curve-secret and --keys go together",
+     "[nyckeld]\ncurve-secret = /etc/nyckel/server.key\nkeys =\n"},
+    {{NULL},
+     {NULL},
+     "--ingest tcp://0.0.0.0:8710 is reachable from other",
+     "[nyckeld]\ningest = tcp://0.0.0.0:8710\n"},
+    {{NULL},
+     {NULL},
+     "--ingest tcp://0.0.0.0:8710 is reachable from other",
+     "[nyckeld]\ningest = tcp://0.0.0.0:8710\ninsecure = no\n"},
+    {{"--check-config"},
+     {NULL},
+     "--pub tcp://10.0.0.5:7711 is reachable from other hosts",
+     "[nyckeld]\npub = tcp://10.0.0.5:7711\n"},
+};
+
+/* Runs one refusal and checks the two-line message and untouched cfg;
+ * with file, a configuration file of that text. */
+static void expect_refusal_file(const char *const *args, const char *const *env,
+                                const char *file, const char *want)
 {
     static char out[OUT_MAX], err[OUT_MAX];
     static const char hint[] = "\nTry 'nyckeld --help'.\n";
+    char message[PATH_MAX_TEST];
     struct config cfg, before;
     size_t len;
 
     memset(&cfg, 0xa5, sizeof(cfg));
     before = cfg;
-    print_message("expect: %s\n", message);
-    assert_int_equal(run_parse(args, env, &cfg, out, err), -1);
+    print_message("expect: %s\n", want);
+    assert_int_equal(run_parse_file(args, env, file, &cfg, out, err), -1);
+    expand(want, message, sizeof(message));
+    tmp_remove();
     assert_string_equal(out, "");
     assert_memory_equal(&cfg, &before, sizeof(cfg));
     len = strlen(err);
@@ -489,12 +1010,27 @@ static void expect_refusal(const char *const *args, const char *const *env,
     assert_non_null(strstr(err, message));
 }
 
+static void expect_refusal(const char *const *args, const char *const *env,
+                           const char *message)
+{
+    expect_refusal_file(args, env, NULL, message);
+}
+
 static void test_parse_bad(void **state)
 {
     (void)state;
     for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++)
         expect_refusal(bad_cases[i].args, bad_cases[i].env,
                        bad_cases[i].message);
+}
+
+static void test_file_bad(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(file_bad_cases) / sizeof(file_bad_cases[0]);
+         i++)
+        expect_refusal_file(file_bad_cases[i].args, file_bad_cases[i].env,
+                            file_bad_cases[i].file, file_bad_cases[i].message);
 }
 
 /* ------------------------------------------------------------------ */
@@ -604,12 +1140,32 @@ static void test_help_text(void **state)
         "at least 1M",
         "1970-01-01 to 2199-12-31",
         "Europe/Stockholm",
-        "--state-dir, $NYCKEL_STATE_DIR, $XDG_STATE_HOME/nyckel,",
-        "$HOME/.local/state/nyckel, ./nyckel-state",
+        "--state-dir, $NYCKEL_STATE_DIR, state-dir in the configuration "
+        "file,\n  $XDG_STATE_HOME/nyckel, $HOME/.local/state/nyckel, "
+        "./nyckel-state\n",
+        "NYCKEL_CONFIG     as --config",
         "NYCKEL_STATE_DIR  as --state-dir",
         "NYCKEL_AS_OF      as --as-of",
         "NYCKEL_LOG_LEVEL  as --log-level",
-        "Command-line options override the environment",
+        "Command-line options override the environment, and the environment",
+        "overrides the configuration file",
+        /* the configuration file */
+        "--config FILE",
+        "--check-config",
+        "Configuration file (--config FILE, else $NYCKEL_CONFIG",
+        "[nyckeld]",
+        "state-dir, ingest, pub,\n  query, as-of, log-level, max-db-size, "
+        "curve-secret, keys, insecure",
+        "(true or false, yes or no, 1 or 0), metrics-listen",
+        "an empty value\n  means the default",
+        "A key given twice",
+        "A relative path\n  (state-dir, curve-secret, keys) is relative to "
+        "the directory of FILE",
+        "Lines starting with '#' or ';' are\n  comments",
+        "Lines may be up to 1024 bytes long",
+        "the command line,\n  the environment, the configuration file, the "
+        "built-in default",
+        "or --check-config found a problem",
         "511 bytes",
         "EP up to 255",
         "SIGTERM, SIGINT  finish the batch in hand, close the store, exit 0",
@@ -640,6 +1196,289 @@ static void test_help_text(void **state)
     }
 }
 
+/* ------------------------------------------------------------------ */
+/* The file's ceilings: lines of 1024 bytes; a relative path joined to
+ * the file's directory must still fit 511 bytes.                      */
+
+static void test_file_lengths(void **state)
+{
+    static char out[OUT_MAX], err[OUT_MAX], text[4096];
+    static const char key[] = "[nyckeld]\nstate-dir = /";
+    const size_t head = sizeof(key) - 1 - strlen("[nyckeld]\n");
+    struct config cfg;
+    char want[PATH_MAX_TEST];
+
+    (void)state;
+    /* "state-dir = /" (13) + 498 = 511 bytes: a line and a path that fit */
+    snprintf(text, sizeof(text), "%s%0498d\n", key, 0);
+    assert_int_equal(run_parse_file(NULL, NULL, text, &cfg, out, err), 0);
+    assert_int_equal(strlen(cfg.state_dir), 499);
+    tmp_remove();
+    /* 13 + 1011 = 1024 bytes, the longest line: refused for the path */
+    snprintf(text, sizeof(text), "%s%01011d\n", key, 0);
+    assert_int_equal(head + 1011, 1024);
+    expect_refusal_file(NULL, NULL, text,
+                        "@FILE:2: state-dir: path longer than 511 bytes");
+    /* 1025 bytes: the line itself; also in a comment */
+    snprintf(text, sizeof(text), "%s%01012d\n", key, 0);
+    expect_refusal_file(NULL, NULL, text,
+                        "@FILE:2: line longer than 1024 bytes");
+    snprintf(text, sizeof(text), "[nyckeld]\n\n#%01024d\n", 0);
+    expect_refusal_file(NULL, NULL, text,
+                        "@FILE:3: line longer than 1024 bytes");
+    /* a relative path of 490 bytes after "/tmp/nyckel-cfg.XXXXXX/" (23 or
+     * more): 513 or more, over 511 once joined */
+    snprintf(text, sizeof(text), "[nyckeld]\nkeys = %0490d\n", 0);
+    expect_refusal_file(NULL, NULL, text,
+                        "@FILE:2: keys: path longer than 511 bytes");
+    /* the same path absolute is taken as written */
+    snprintf(text, sizeof(text),
+             "[nyckeld]\ncurve-secret = /%0479d\nkeys = /k\n", 0);
+    assert_int_equal(run_parse_file(NULL, NULL, text, &cfg, out, err), 0);
+    assert_int_equal(strlen(cfg.curve_secret), 480);
+    snprintf(want, sizeof(want), "/%0479d", 0);
+    assert_string_equal(cfg.curve_secret, want);
+    tmp_remove();
+}
+
+/* --config given as a relative path: the file's directory is relative
+ * too, so a relative path in the file is the two joined. */
+static void test_relative_config_path(void **state)
+{
+    static char out[OUT_MAX], err[OUT_MAX];
+    char cwd[PATH_MAX_TEST], rel[PATH_MAX_TEST], want[2 * PATH_MAX_TEST];
+    const char *args[3] = {"--config", NULL, NULL};
+    struct config cfg;
+
+    (void)state;
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    tmp_make("[nyckeld]\nstate-dir = state\nkeys = k\ncurve-secret = /s\n");
+    /* the file in the working directory: paths as written */
+    assert_int_equal(chdir(tmp_dir), 0);
+    args[1] = strrchr(tmp_file, '/') + 1;
+    assert_int_equal(run_parse(args, NULL, &cfg, out, err), 0);
+    assert_string_equal(cfg.state_dir, "state");
+    assert_string_equal(cfg.keys, "k");
+    assert_string_equal(cfg.curve_secret, "/s");
+    /* "nyckel-cfg.XXXXXX/nyckeld.XXXXXX" from the parent directory */
+    assert_int_equal(chdir(".."), 0);
+    snprintf(rel, sizeof(rel), "%s", strrchr(tmp_dir, '/') + 1);
+    snprintf(want, sizeof(want), "%s/state", rel);
+    snprintf(rel + strlen(rel), sizeof(rel) - strlen(rel), "/%s",
+             strrchr(tmp_file, '/') + 1);
+    args[1] = rel;
+    assert_int_equal(run_parse(args, NULL, &cfg, out, err), 0);
+    assert_string_equal(cfg.state_dir, want);
+    assert_int_equal(chdir(cwd), 0);
+    tmp_remove();
+}
+
+/* ------------------------------------------------------------------ */
+/* config_check (--check-config): what the settings name, on disk.     */
+
+/* A stand-in for auth_keys_parse: a keys file holding "bad" is refused. */
+static int fake_keys_parse(const char *text, const char *name, char *why,
+                           size_t why_len)
+{
+    if (strstr(text, "bad") == NULL)
+        return 0;
+    snprintf(why, why_len, "%s line 1: bad client", name);
+    return -1;
+}
+
+/* The CurveZMQ reference server key pair (RFC 26's test vectors). */
+#define SERVER_SECRET "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6"
+
+struct check_case {
+    const char *name;
+    const char *args[ARGS_MAX]; /* @DIR: a fresh temporary directory */
+    int want;                   /* config_check's return */
+    const char *out;            /* NULL, or a piece of stdout */
+    const char *err;            /* NULL, or a piece of stderr */
+};
+
+static const struct check_case check_cases[] = {
+    {"state dir to be made in a writable parent",
+     {"--state-dir", "@DIR/state", "--as-of", "2014-09-01"},
+     0,
+     "nyckeld: configuration OK\n"
+     "# configuration file: none\n"
+     "state-dir = @DIR/state\n"
+     "ingest = tcp://127.0.0.1:7710\n"
+     "pub = tcp://127.0.0.1:7711\n"
+     "query = tcp://127.0.0.1:7712\n"
+     "as-of = 2014-09-01\n"
+     "log-level = info\n"
+     "max-db-size = 64G\n"
+     "curve-secret =\n"
+     "keys =\n"
+     "insecure = false\n"
+     "metrics-listen =\n",
+     NULL},
+    {"an existing state dir, sizes in the largest unit",
+     {"--state-dir", "@DIR", "--max-db-size", "1536M"},
+     0,
+     "max-db-size = 1536M\n",
+     NULL},
+    {"a size of bytes",
+     {"--state-dir", "@DIR", "--max-db-size", "1048577"},
+     0,
+     "max-db-size = 1048577\n",
+     NULL},
+    {"every setting printed",
+     {"--state-dir", "@DIR", "--ingest", "ipc://@DIR/in", "--pub",
+      "tcp://*:7711", "--query", "inproc://q", "--metrics-listen",
+      "127.0.0.1:9771", "--insecure"},
+     0,
+     "ingest = ipc://@DIR/in\npub = tcp://*:7711\nquery = inproc://q\n"
+     "as-of =\nlog-level = info\nmax-db-size = 64G\ncurve-secret =\n"
+     "keys =\ninsecure = true\nmetrics-listen = 127.0.0.1:9771\n",
+     NULL},
+    {"CURVE files that load: named, never shown",
+     {"--state-dir", "@DIR", "--curve-secret", "@DIR/server.key", "--keys",
+      "@DIR/keys"},
+     0,
+     "curve-secret = @DIR/server.key\nkeys = @DIR/keys\n",
+     NULL},
+    {"state dir whose parent does not exist",
+     {"--state-dir", "@DIR/a/b"},
+     1,
+     NULL,
+     "nyckeld: state-dir @DIR/a/b: does not exist, and nor does @DIR/a"},
+    {"state dir that is a file",
+     {"--state-dir", "@DIR/server.key"},
+     1,
+     NULL,
+     "nyckeld: state-dir @DIR/server.key: not a directory\n"},
+    {"state dir under a file",
+     {"--state-dir", "@DIR/server.key/state"},
+     1,
+     NULL,
+     "state-dir @DIR/server.key/state: Not a directory\n"},
+    {"missing key files",
+     {"--state-dir", "@DIR", "--curve-secret", "@DIR/none.key", "--keys",
+      "@DIR/none"},
+     1,
+     NULL,
+     "nyckeld: curve-secret: @DIR/none.key: No such file or directory\n"
+     "nyckeld: keys: @DIR/none: No such file or directory\n"
+     "nyckeld: configuration has 2 problems\n"},
+    {"a secret key others may read, a keys file that does not parse",
+     {"--state-dir", "@DIR", "--curve-secret", "@DIR/open.key", "--keys",
+      "@DIR/bad-keys"},
+     1,
+     NULL,
+     "nyckeld: curve-secret: @DIR/open.key: a secret key must not be "
+     "readable by group or others (chmod 600)\n"
+     "nyckeld: keys: @DIR/bad-keys line 1: bad client\n"
+     "nyckeld: configuration has 2 problems\n"},
+    {"endpoints ZeroMQ would refuse",
+     {"--state-dir", "@DIR", "--ingest", "tcp://127.0.0.1:0", "--pub",
+      "ipc://@DIR/none/pub", "--query", "udp://127.0.0.1:7712", "--insecure"},
+     1,
+     NULL,
+     "nyckeld: ingest tcp://127.0.0.1:0: not tcp://HOST:PORT (PORT 1 to "
+     "65535 or *)\n"
+     "nyckeld: pub ipc://@DIR/none/pub: directory @DIR/none: No such file "
+     "or directory\n"
+     "nyckeld: query udp://127.0.0.1:7712: transport 'udp' is not tcp, ipc "
+     "or inproc\n"
+     "nyckeld: configuration has 3 problems\n"},
+    {"more endpoints ZeroMQ would refuse",
+     {"--state-dir", "@DIR", "--ingest", "tcp://127.0.0.1:65536", "--pub",
+      "tcp://127.0.0.1", "--query",
+      "ipc:///aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
+     1,
+     NULL,
+     "nyckeld: ingest tcp://127.0.0.1:65536: not tcp://HOST:PORT"},
+    {"an ipc path too long for a UNIX socket",
+     {"--state-dir", "@DIR", "--query",
+      "ipc:///aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
+     1,
+     NULL,
+     "the path is longer than 107 bytes, the most a UNIX socket takes\n"},
+};
+
+/* Writes text to dir/name with mode. */
+static void write_file(const char *dir, const char *name, const char *text,
+                       mode_t mode)
+{
+    char path[PATH_MAX_TEST];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    assert_non_null(f = fopen(path, "w"));
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(chmod(path, mode), 0);
+}
+
+static void remove_file(const char *dir, const char *name)
+{
+    char path[PATH_MAX_TEST];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    unlink(path);
+}
+
+static void test_check(void **state)
+{
+    static char out[OUT_MAX], err[OUT_MAX], want[OUT_MAX];
+    static const char *const files[] = {"server.key", "open.key", "keys",
+                                        "bad-keys"};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(check_cases) / sizeof(check_cases[0]); i++) {
+        const struct check_case *c = &check_cases[i];
+        struct config cfg;
+        struct capture co, ce;
+        struct stat st;
+
+        print_message("row %zu: %s\n", i, c->name);
+        tmp_make("");
+        write_file(tmp_dir, "server.key", "# secret\n" SERVER_SECRET "\n",
+                   0600);
+        write_file(tmp_dir, "open.key", SERVER_SECRET "\n", 0644);
+        write_file(tmp_dir, "keys", "# none yet\n", 0644);
+        write_file(tmp_dir, "bad-keys", "bad\n", 0644);
+        if (run_parse(c->args, NULL, &cfg, out, err) != 0)
+            print_error("stderr: %s\n", err);
+        assert_string_equal(err, "");
+        capture_begin(&co, stdout);
+        capture_begin(&ce, stderr);
+        int rc = config_check(&cfg, fake_keys_parse);
+        capture_end(&ce, err, OUT_MAX);
+        capture_end(&co, out, OUT_MAX);
+        if (c->out && !strstr(out, expand(c->out, want, sizeof(want))))
+            print_error("stdout: %s\nwant: %s\n", out, want);
+        if (c->err && !strstr(err, expand(c->err, want, sizeof(want))))
+            print_error("stderr: %s\nwant: %s\n", err, want);
+        assert_int_equal(rc, c->want);
+        if (c->out)
+            assert_non_null(strstr(out, expand(c->out, want, sizeof(want))));
+        if (c->err)
+            assert_non_null(strstr(err, expand(c->err, want, sizeof(want))));
+        if (rc == 0) {
+            assert_string_equal(err, "");
+            assert_true(strncmp(out, "nyckeld: configuration OK\n", 26) == 0);
+        } else {
+            assert_string_equal(out, "");
+        }
+        /* nothing made, no secret shown */
+        assert_true(stat(cfg.state_dir, &st) == 0 || errno == ENOENT ||
+                    errno == ENOTDIR);
+        assert_null(strstr(out, "JTKVSB"));
+        assert_null(strstr(err, "JTKVSB"));
+        if (strcmp(c->args[1], "@DIR/state") == 0)
+            assert_int_equal(stat(cfg.state_dir, &st), -1);
+        for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++)
+            remove_file(tmp_dir, files[f]);
+        tmp_remove();
+    }
+}
+
 /* After a refusal, getopt state must not leak into the next parse. */
 static void test_parse_again_after_error(void **state)
 {
@@ -662,8 +1501,12 @@ int main(void)
         cmocka_unit_test_teardown(test_parse_ok, test_restore),
         cmocka_unit_test_teardown(test_as_of_day_numbers, test_restore),
         cmocka_unit_test_teardown(test_parse_bad, test_restore),
+        cmocka_unit_test_teardown(test_file_bad, test_restore),
         cmocka_unit_test_teardown(test_lengths, test_restore),
         cmocka_unit_test_teardown(test_help_text, test_restore),
+        cmocka_unit_test_teardown(test_file_lengths, test_restore),
+        cmocka_unit_test_teardown(test_relative_config_path, test_restore),
+        cmocka_unit_test_teardown(test_check, test_restore),
         cmocka_unit_test_teardown(test_parse_again_after_error, test_restore),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
