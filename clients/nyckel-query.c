@@ -7,19 +7,18 @@
  * key nyckeld refuses, an unreadable key file), 2 usage error or query
  * refused by nyckeld.
  */
+#include "lib/cli.h"
+#include "nyckel_sub.h"
+
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <jansson.h>
-
-#include "lib/cli.h"
-#include "nyckel_sub.h"
 
 #ifndef NYCKEL_VERSION
 #define NYCKEL_VERSION "0.0.0"
@@ -42,6 +41,7 @@ struct opts {
     size_t n_filters;
     int compare;
     int health; /* --health */
+    int exact;  /* --exact */
     enum format format;
     struct cli_conn conn; /* --query, --key, ... */
     const char *query_ep;
@@ -72,6 +72,11 @@ static void usage(FILE *out)
         "      --compare previous-year\n"
         "                           also each value one year earlier and the\n"
         "                           change in percent\n"
+        "      --exact              unsuppressed values (admin keys only):\n"
+        "                           otherwise a count from 1 to nyckeld's\n"
+        "                           --suppress-below - 1, and what rests on\n"
+        "                           it, is null with status suppressed\n"
+        "                           (\"x\" in a table)\n"
         "  -f, --format F           table (default), json or csv\n"
         "      --health             instead: nyckeld's own counters (events,\n"
         "                           batches, commit time, store,\n"
@@ -175,6 +180,7 @@ static int parse(int argc, char **argv, struct opts *o)
         OPT_COMPARE,
         OPT_COMPARE_PY,
         OPT_HEALTH,
+        OPT_EXACT,
     };
     static const struct option longopts[] = {
         {"municipality", required_argument, NULL, 'm'},
@@ -187,6 +193,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"compare-previous-year", no_argument, NULL, OPT_COMPARE_PY},
         {"format", required_argument, NULL, 'f'},
         {"health", no_argument, NULL, OPT_HEALTH},
+        {"exact", no_argument, NULL, OPT_EXACT},
         CLI_CONN_LONGOPTS,
         {"timeout", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
@@ -235,6 +242,9 @@ static int parse(int argc, char **argv, struct opts *o)
             break;
         case OPT_COMPARE_PY:
             o->compare = 1;
+            break;
+        case OPT_EXACT:
+            o->exact = 1;
             break;
         case OPT_HEALTH:
             o->health = 1;
@@ -428,6 +438,7 @@ static int run(struct opts *o)
         .filters = o->filters,
         .compare_previous_year = o->compare,
         .health = o->health,
+        .exact = o->exact,
     };
     struct nyckel_result *r = NULL;
     char why[512];

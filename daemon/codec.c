@@ -896,6 +896,7 @@ static Nyckel__Metric **slices_wire_metrics(struct slices_wire *w, size_t *k,
         mm->id = (char *)in[j].id;
         mm->label = (char *)in[j].label;
         mm->unit = (char *)in[j].unit;
+        mm->status = (char *)in[j].status;
         mm->has_value = !in[j].is_null;
         mm->value = in[j].is_null ? 0.0 : in[j].value;
         w->metric_ptrs[*k] = mm;
@@ -1218,6 +1219,7 @@ int codec_query_decode(const void *buf, size_t len, struct codec_query *q)
     q->compare_previous_year =
         m->has_compare_previous_year && m->compare_previous_year;
     q->health = m->has_health && m->health;
+    q->exact = m->has_exact && m->exact;
     q->msg = m;
     return 0;
 fail:

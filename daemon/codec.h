@@ -96,11 +96,12 @@ struct codec_dim {
 };
 
 struct codec_metric {
-    const char *id;    /* "households" */
-    const char *label; /* NULL: not sent */
-    const char *unit;  /* "kr", "count", "ratio", "share", "months", "days" */
-    int is_null;       /* nonzero: value absent on the wire */
-    double value;      /* money already in kronor */
+    const char *id;     /* "households" */
+    const char *label;  /* NULL: not sent */
+    const char *unit;   /* "kr", "count", "ratio", "share", "months", "days" */
+    int is_null;        /* nonzero: value absent on the wire */
+    double value;       /* money already in kronor */
+    const char *status; /* "ok", "null", "suppressed"; NULL: not sent */
 };
 
 struct codec_slice {
@@ -175,6 +176,7 @@ struct codec_query {
     struct codec_dim filters[CODEC_QUERY_MAX_LIST];
     int compare_previous_year;
     int health;              /* nonzero: a health query */
+    int exact;               /* nonzero: unsuppressed values asked for */
     void *msg;               /* owned; codec_query_free */
     char why[CODEC_WHY_MAX]; /* after a refusal: what and where, else "" */
 };

@@ -47,6 +47,8 @@
 #define CONFIG_DEFAULT_MAX_DB_BYTES (UINT64_C(64) << 30) /* 64 GiB */
 #define CONFIG_MIN_MAX_DB_BYTES (UINT64_C(1) << 20)      /* 1 MiB */
 #define CONFIG_DEFAULT_HEARTBEAT_MS 1000
+#define CONFIG_DEFAULT_SUPPRESS_BELOW 5
+#define CONFIG_SUPPRESS_MAX 1000
 #define CONFIG_STATE_SUBDIR "nyckel"
 #define CONFIG_HOME_STATE_SUBDIR ".local/state/nyckel"
 #define CONFIG_FALLBACK_STATE_DIR "./nyckel-state"
@@ -79,6 +81,7 @@ enum config_key {
     CONFIG_KEY_KEYS,
     CONFIG_KEY_INSECURE,
     CONFIG_KEY_METRICS_LISTEN,
+    CONFIG_KEY_SUPPRESS_BELOW,
     CONFIG_KEY_COUNT,
 };
 
@@ -119,6 +122,8 @@ static const struct option config_options[] = {
     {"insecure", no_argument, NULL, CONFIG_OPT_KEY + CONFIG_KEY_INSECURE},
     {"metrics-listen", required_argument, NULL,
      CONFIG_OPT_KEY + CONFIG_KEY_METRICS_LISTEN},
+    {"suppress-below", required_argument, NULL,
+     CONFIG_OPT_KEY + CONFIG_KEY_SUPPRESS_BELOW},
     {"config", required_argument, NULL, CONFIG_OPT_CONFIG},
     {"check-config", no_argument, NULL, CONFIG_OPT_CHECK_CONFIG},
     {NULL, 0, NULL, 0},
@@ -171,6 +176,16 @@ static const char config_help_usage[] =
     "      --insecure          allow endpoints off this host without CURVE\n"
     "                          (by default nyckeld refuses to start so)\n"
     "\n"
+    "Privacy:\n"
+    "      --suppress-below N  serve counts of persons, households,\n"
+    "                          referrals, decisions and investigations\n"
+    "                          from 1 to N-1, and every figure computed\n"
+    "                          from them, as null with status suppressed,\n"
+    "                          in query results and updates alike; only an\n"
+    "                          admin key asking for exact values gets them\n"
+    "                          (0 to 1000, default 5; 0: off, for trusted\n"
+    "                          local use)\n"
+    "\n"
     "Monitoring:\n"
     "      --metrics-listen HOST:PORT\n"
     "                          serve self-metrics as Prometheus text at\n"
@@ -205,7 +220,8 @@ static const char config_help_file[] =
     "  One section, [nyckeld]; one 'key = value' a line, the keys named as\n"
     "  the long options above without the dashes: state-dir, ingest, pub,\n"
     "  query, as-of, log-level, max-db-size, curve-secret, keys, insecure\n"
-    "  (true or false, yes or no, 1 or 0), metrics-listen. The modes\n"
+    "  (true or false, yes or no, 1 or 0), metrics-listen,\n"
+    "  suppress-below. The modes\n"
     "  (--check-config, --rebuild, --verify, --backup, ...) and --config are\n"
     "  for the command line only. Lines starting with '#' or ';' are\n"
     "  comments; a value is the rest of its line, spaces around it removed,\n"
@@ -230,6 +246,7 @@ static const char config_help_env[] =
     "  NYCKEL_STATE_DIR  as --state-dir\n"
     "  NYCKEL_AS_OF      as --as-of\n"
     "  NYCKEL_LOG_LEVEL  as --log-level\n"
+    "  NYCKEL_SUPPRESS_BELOW  as --suppress-below\n"
     "  XDG_STATE_HOME, HOME  for the default state directory\n"
     "Command-line options override the environment, and the environment\n"
     "overrides the configuration file; an empty variable counts as unset.\n"
@@ -291,6 +308,7 @@ static void config_defaults(struct config *cfg)
     cfg->log_level = LOG_INFO;
     cfg->max_db_bytes = CONFIG_DEFAULT_MAX_DB_BYTES;
     cfg->heartbeat_ms = CONFIG_DEFAULT_HEARTBEAT_MS;
+    cfg->suppress_below = CONFIG_DEFAULT_SUPPRESS_BELOW;
 }
 
 /* The name of an option by its getopt value, for messages. */
@@ -521,6 +539,23 @@ static int config_set_metrics_listen(struct config *c, const char *v,
     return config_set_listen(c->metrics_listen, v, what);
 }
 
+/* 0 (off) to CONFIG_SUPPRESS_MAX. */
+static int config_set_suppress_below(struct config *c, const char *v,
+                                     const char *what)
+{
+    char *end = NULL;
+    long n = strtol(v, &end, 10);
+    if (!*v || *end || n < 0 || n > CONFIG_SUPPRESS_MAX || v[0] == '-' ||
+        v[0] == '+' || v[0] == ' ') {
+        config_error("%s: '%." CONFIG_QUOTE_MAX "s' is not a number from 0 "
+                     "to %d",
+                     what, v, CONFIG_SUPPRESS_MAX);
+        return -1;
+    }
+    c->suppress_below = (int)n;
+    return 0;
+}
+
 static const struct config_setting config_settings[CONFIG_KEY_COUNT] = {
     [CONFIG_KEY_STATE_DIR] = {"state-dir", "NYCKEL_STATE_DIR", true,
                               config_set_state_dir},
@@ -538,6 +573,9 @@ static const struct config_setting config_settings[CONFIG_KEY_COUNT] = {
     [CONFIG_KEY_INSECURE] = {"insecure", NULL, false, config_set_insecure},
     [CONFIG_KEY_METRICS_LISTEN] = {"metrics-listen", NULL, false,
                                    config_set_metrics_listen},
+    [CONFIG_KEY_SUPPRESS_BELOW] = {"suppress-below", "NYCKEL_SUPPRESS_BELOW",
+                                   false,
+                                   config_set_suppress_below},
 };
 
 /* ---------------------------------------------------- the file (INI) */
@@ -1169,6 +1207,9 @@ static void config_print(const struct config *cfg, FILE *out)
     v[CONFIG_KEY_KEYS] = cfg->keys;
     v[CONFIG_KEY_INSECURE] = cfg->insecure ? "true" : "false";
     v[CONFIG_KEY_METRICS_LISTEN] = cfg->metrics_listen;
+    char below[16];
+    snprintf(below, sizeof(below), "%d", cfg->suppress_below);
+    v[CONFIG_KEY_SUPPRESS_BELOW] = below;
     fprintf(out, "nyckeld: configuration OK\n");
     fprintf(out, "# configuration file: %s\n",
             cfg->config_file[0] ? cfg->config_file : "none");

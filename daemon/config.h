@@ -42,7 +42,9 @@ struct config {
     int heartbeat_ms;                   /* heartbeat interval, ms (1000) */
     char curve_secret[CONFIG_PATH_MAX]; /* server secret key file, or "" */
     char keys[CONFIG_PATH_MAX];         /* clients' keys file, or "" */
-    bool insecure; /* --insecure: non-loopback endpoints without CURVE */
+    bool insecure;      /* --insecure: non-loopback endpoints without CURVE */
+    int suppress_below; /* counts 1..suppress_below-1 are served as null
+                           (suppressed), 0 or 1: off (default 5) */
     char metrics_listen[CONFIG_ENDPOINT_MAX]; /* "host:port" of the
                                                  Prometheus endpoint, or
                                                  "" (off) */

@@ -194,7 +194,7 @@ static int ingest_event(struct cellmap *cm, const struct auth_client *who,
 
 /* Apply the decoded batch in one transaction; commit. */
 static int ingest_apply(struct store *st, const struct auth_client *who,
-                        const struct codec_batch *b, int32_t as_of,
+                        const struct codec_batch *b, int32_t as_of, int below,
                         struct codec_event_ack *acks,
                         char (*texts)[VALIDATE_TEXT_MAX], uint64_t *seq,
                         struct publish_list *updates)
@@ -212,7 +212,7 @@ static int ingest_apply(struct store *st, const struct auth_client *who,
         if ((rc = ingest_event(cm, who, &b->events[i], b->raw[i], b->raw_len[i],
                                as_of, &acks[i], texts[i])))
             goto out;
-    if ((rc = publish_prepare(cm, as_of, &next, NULL, 0, updates)) ||
+    if ((rc = publish_prepare(cm, as_of, below, &next, NULL, 0, updates)) ||
         (rc = store_flush(t, cm)) || (rc = store_seq_put(t, next)))
         goto out;
     rc = store_txn_commit(&t);
@@ -313,7 +313,7 @@ static void ingest_tally(struct stats_batch *t,
 /* ingest_batch, and what the batch came to in *tally (zeroed here). */
 static int ingest_batch_tally(struct store *st, const struct auth_client *who,
                               const void *buf, size_t len, int32_t as_of,
-                              uint8_t **ack, size_t *ack_len,
+                              int below, uint8_t **ack, size_t *ack_len,
                               struct publish_list *updates,
                               struct stats_batch *tally)
 {
@@ -347,7 +347,8 @@ static int ingest_batch_tally(struct store *st, const struct auth_client *who,
         acks = xcalloc(b.n_events, sizeof(*acks));
         texts = xcalloc(b.n_events ? b.n_events : 1, sizeof(*texts));
         for (int tries = 0;; tries++) {
-            rc = ingest_apply(st, who, &b, as_of, acks, texts, &seq, updates);
+            rc = ingest_apply(st, who, &b, as_of, below, acks, texts, &seq,
+                              updates);
             if (rc != STORE_EMAPFULL || tries == INGEST_RETRIES)
                 break;
             if ((rc = store_grow(st)))
@@ -397,12 +398,12 @@ reply:
 }
 
 int ingest_batch(struct store *st, const struct auth_client *who,
-                 const void *buf, size_t len, int32_t as_of, uint8_t **ack,
-                 size_t *ack_len, struct publish_list *updates)
+                 const void *buf, size_t len, int32_t as_of, int below,
+                 uint8_t **ack, size_t *ack_len, struct publish_list *updates)
 {
     struct stats_batch tally;
-    return ingest_batch_tally(st, who, buf, len, as_of, ack, ack_len, updates,
-                              &tally);
+    return ingest_batch_tally(st, who, buf, len, as_of, below, ack, ack_len,
+                              updates, &tally);
 }
 
 /* The store's sequence and map use into the self-metrics. */
@@ -427,7 +428,8 @@ static int ingest_on_request(void *ctx, const struct auth_client *who,
 {
     struct ingest *in = ctx;
     struct stats_batch tally;
-    int rc = ingest_batch_tally(in->st, who, payload, len, in->as_of, reply,
+    int rc = ingest_batch_tally(in->st, who, payload, len, in->as_of,
+                                publish_suppress_below(in->pub), reply,
                                 reply_len, &in->pending, &tally);
     stats_add_batch(in->stats, &tally);
     ingest_stats_store(in);

@@ -151,6 +151,8 @@ int main(int argc, char **argv)
         log_error("auth: %s", why);
         goto out;
     }
+    query_set_suppress_below(q, cfg.suppress_below);
+    publish_set_suppress_below(pub, cfg.suppress_below);
     stats = stats_new(auth);
     ingest_set_stats(in, stats);
     query_set_stats(q, stats);

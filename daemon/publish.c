@@ -13,6 +13,7 @@
 #include "period.h"
 #include "stats.h"
 #include "store.h"
+#include "suppress.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -28,6 +29,7 @@ struct publish {
     void *sock;          /* XPUB, manual subscriptions */
     struct auth *auth;   /* borrowed; NULL: no CURVE */
     struct stats *stats; /* borrowed; NULL: subscriptions not counted */
+    int suppress_below;  /* suppress.h threshold of the updates */
 };
 
 int publish_new(void *zctx, const char *endpoint, struct auth *auth,
@@ -59,6 +61,16 @@ void *publish_socket(struct publish *p)
 void publish_set_stats(struct publish *p, struct stats *stats)
 {
     p->stats = stats;
+}
+
+void publish_set_suppress_below(struct publish *p, int below)
+{
+    p->suppress_below = below;
+}
+
+int publish_suppress_below(const struct publish *p)
+{
+    return p ? p->suppress_below : 0;
 }
 
 struct publish_sub {
@@ -207,7 +219,7 @@ static void publish_list_push(struct publish_list *l, const char *topic,
 
 /* Metrics of one topic as a codec slice, and its Update. */
 static int publish_topic(struct cellmap *cm, const char *topic, int32_t as_of,
-                         uint64_t *seq, struct publish_list *out)
+                         int below, uint64_t *seq, struct publish_list *out)
 {
     struct cell_key_parts k;
     if (cell_key_split(topic, &k))
@@ -221,12 +233,16 @@ static int publish_topic(struct cellmap *cm, const char *topic, int32_t as_of,
     if (rc)
         return rc;
 
+    /* updates go to every subscriber: small counts suppressed */
+    enum suppress_status st[AGG_METRICS_MAX];
+    suppress_slice(d->name, m, n_m, below, true, st);
     struct codec_metric cm_m[AGG_METRICS_MAX];
     for (size_t i = 0; i < n_m; i++)
         cm_m[i] = (struct codec_metric){.id = m[i].id,
                                         .unit = m[i].unit,
                                         .is_null = m[i].is_null,
-                                        .value = m[i].value};
+                                        .value = m[i].value,
+                                        .status = suppress_status_name(st[i])};
     char dimbuf[CELL_SLICE_MAX];
     const char *dk[CELL_DIMS_MAX], *dv[CELL_DIMS_MAX];
     int n_d = cell_slice_split(k.slice, dimbuf, sizeof(dimbuf), dk, dv);
@@ -268,18 +284,19 @@ static int publish_topic(struct cellmap *cm, const char *topic, int32_t as_of,
     return 0;
 }
 
-int publish_prepare_topics(struct cellmap *cm, int32_t as_of, uint64_t *seq,
-                           char **topics, size_t n, struct publish_list *out)
+int publish_prepare_topics(struct cellmap *cm, int32_t as_of, int below,
+                           uint64_t *seq, char **topics, size_t n,
+                           struct publish_list *out)
 {
     for (size_t i = 0; i < n; i++) {
-        int rc = publish_topic(cm, topics[i], as_of, seq, out);
+        int rc = publish_topic(cm, topics[i], as_of, below, seq, out);
         if (rc)
             return rc;
     }
     return 0;
 }
 
-int publish_prepare(struct cellmap *cm, int32_t as_of, uint64_t *seq,
+int publish_prepare(struct cellmap *cm, int32_t as_of, int below, uint64_t *seq,
                     char **extra, size_t n_extra, struct publish_list *out)
 {
     struct topic_set dirty = {0}, topics = {0};
@@ -296,7 +313,8 @@ int publish_prepare(struct cellmap *cm, int32_t as_of, uint64_t *seq,
     }
     if (rc == 0) {
         topic_set_unique(&topics);
-        rc = publish_prepare_topics(cm, as_of, seq, topics.v, topics.n, out);
+        rc = publish_prepare_topics(cm, as_of, below, seq, topics.v, topics.n,
+                                    out);
     }
     topic_set_free(&dirty);
     topic_set_free(&topics);
@@ -437,7 +455,8 @@ static int publish_rollover_once(struct store *st, struct publish *p,
     for (size_t i = 0; i < r.keys.n; i++)
         if (publish_fingerprint(cm, r.keys.v[i], new_as_of) != before[i])
             topic_set_add(&changed, r.keys.v[i]);
-    if ((rc = publish_prepare(cm, new_as_of, &seq, changed.v, changed.n, &l)) ||
+    if ((rc = publish_prepare(cm, new_as_of, p ? p->suppress_below : 0, &seq,
+                              changed.v, changed.n, &l)) ||
         (rc = store_meta_put(t, PUBLISH_AS_OF_KEY, (uint64_t)new_as_of)) ||
         (rc = store_flush(t, cm)) || (rc = store_seq_put(t, seq)) ||
         (rc = store_txn_commit(&t)))

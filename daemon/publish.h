@@ -46,17 +46,25 @@ struct stats;
  * none); publish.c says how far the count goes. */
 void publish_set_stats(struct publish *p, struct stats *stats);
 
+/* Updates serve counts from 1 to below - 1, and what rests on them, as
+ * null with status "suppressed" (suppress.h); 0 or 1: off. The
+ * threshold of p (0 for NULL). */
+void publish_set_suppress_below(struct publish *p, int below);
+int publish_suppress_below(const struct publish *p);
+
 /* The updates for the cells changed in cm and the n_extra topics in
  * extra: every topic a domain says depends on a dirty cell, its metrics
- * as of as_of read through cm, the next sequence from *seq (advanced),
+ * as of as_of read through cm (suppressed with threshold below), the
+ * next sequence from *seq (advanced),
  * the slice's sequence record in cm updated. Appends to out. */
-int publish_prepare(struct cellmap *cm, int32_t as_of, uint64_t *seq,
+int publish_prepare(struct cellmap *cm, int32_t as_of, int below, uint64_t *seq,
                     char **extra, size_t n_extra, struct publish_list *out);
 
 /* The updates for every topic in topics (n), as publish_prepare does for
  * dirty cells; used when the as-of date moves. */
-int publish_prepare_topics(struct cellmap *cm, int32_t as_of, uint64_t *seq,
-                           char **topics, size_t n, struct publish_list *out);
+int publish_prepare_topics(struct cellmap *cm, int32_t as_of, int below,
+                           uint64_t *seq, char **topics, size_t n,
+                           struct publish_list *out);
 
 /* Send and empty the list (nothing is sent when p is NULL). */
 void publish_send(struct publish *p, struct publish_list *l);

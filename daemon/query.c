@@ -14,6 +14,7 @@
 #include "period.h"
 #include "router.h"
 #include "stats.h"
+#include "suppress.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -32,6 +33,7 @@ struct query {
     struct store *st;
     struct stats *stats; /* borrowed; NULL: health answers store figures */
     int32_t as_of;       /* of the queries being answered */
+    int suppress_below;  /* suppress.h threshold of non-exact answers */
 };
 
 int query_new(void *zctx, const char *endpoint, struct auth *auth,
@@ -67,6 +69,22 @@ void query_set_stats(struct query *q, struct stats *stats)
     q->stats = stats;
 }
 
+void query_set_suppress_below(struct query *q, int below)
+{
+    q->suppress_below = below;
+}
+
+/* The statuses of the n metrics m (suppress.h), suppressed ones made
+ * null, into the wire metrics out. */
+static void query_suppress(const char *domain, struct metric *m,
+                           struct codec_metric *out, size_t n, int below)
+{
+    enum suppress_status st[AGG_METRICS_MAX];
+    suppress_slice(domain, m, n, below, true, st);
+    for (size_t i = 0; i < n; i++)
+        out[i].status = suppress_status_name(st[i]);
+}
+
 /* One slice of the answer with the storage its strings point into. */
 struct answer_slice {
     char key[CELL_KEY_MAX];
@@ -88,6 +106,7 @@ struct answer {
     struct answer_slice **v; /* each its own allocation: the strings
                                 of a slice point into it */
     size_t n, cap;
+    int suppress_below; /* suppress.h threshold; 0: exact values */
     const char *error;
     char text[200];
 };
@@ -159,7 +178,7 @@ static struct period query_previous(const struct period *p, int32_t as_of)
 
 /* Fill s's previous-year metrics and the change in percent. */
 static int query_compare(struct answer_slice *s, struct cellmap *cm,
-                         const struct agg_domain *d, int32_t as_of)
+                         const struct agg_domain *d, int32_t as_of, int below)
 {
     struct period prev = query_previous(&s->parts.period, as_of);
     int32_t prev_as_of = query_year_before(as_of);
@@ -171,13 +190,17 @@ static int query_compare(struct answer_slice *s, struct cellmap *cm,
         return 0;
     if ((rc = d->metrics(cm, &k, prev_as_of, s->pm, &n)))
         return rc;
+    /* the year before is served as this year is: a change from or to a
+     * suppressed value is null too */
+    query_suppress(d->name, s->pm, s->pcm, n, below);
     for (size_t i = 0; i < n && i < s->n_metrics; i++) {
         const struct metric *now = &s->m[i], *then = &s->pm[i];
         bool none = now->is_null || then->is_null || then->value == 0;
         s->pcm[i] = (struct codec_metric){.id = then->id,
                                           .unit = then->unit,
                                           .is_null = then->is_null,
-                                          .value = then->value};
+                                          .value = then->value,
+                                          .status = s->pcm[i].status};
         s->ccm[i] = (struct codec_metric){
             .id = now->id,
             .unit = "percent",
@@ -217,12 +240,14 @@ static int query_add_slice(struct answer *a, struct cellmap *cm,
         free(s);
         return rc;
     }
+    query_suppress(d->name, s->m, s->cm, n_m, a->suppress_below);
     for (size_t i = 0; i < n_m; i++)
         s->cm[i] = (struct codec_metric){.id = s->m[i].id,
                                          .label = s->m[i].label,
                                          .unit = s->m[i].unit,
                                          .is_null = s->m[i].is_null,
-                                         .value = s->m[i].value};
+                                         .value = s->m[i].value,
+                                         .status = s->cm[i].status};
     const char *dk[CELL_DIMS_MAX], *dv[CELL_DIMS_MAX];
     int n_d =
         cell_slice_split(s->parts.slice, s->dimbuf, sizeof(s->dimbuf), dk, dv);
@@ -238,7 +263,7 @@ static int query_add_slice(struct answer *a, struct cellmap *cm,
         len == sizeof(s->seq))
         memcpy(&s->seq, val, sizeof(s->seq));
     if (rc == 0 && compare)
-        rc = query_compare(s, cm, d, as_of);
+        rc = query_compare(s, cm, d, as_of, a->suppress_below);
     if (rc) {
         free(s);
         return rc;
@@ -620,11 +645,11 @@ static bool query_may_health(const struct auth_client *who)
 /* query_run, with the self-metrics for a health query. */
 static int query_answer(struct store *st, struct stats *stats,
                         const struct auth_client *who, const void *buf,
-                        size_t len, int32_t as_of, uint8_t **out,
-                        size_t *out_len)
+                        size_t len, int32_t as_of, int suppress_below,
+                        uint8_t **out, size_t *out_len)
 {
     struct codec_query q = {0};
-    struct answer a = {0};
+    struct answer a = {.suppress_below = suppress_below};
     struct store_txn *t = NULL;
     struct cellmap *cm = NULL;
     struct period *ps = xmalloc(QUERY_MAX_PERIODS * sizeof(*ps));
@@ -661,6 +686,13 @@ static int query_answer(struct store *st, struct stats *stats,
                      q.municipality);
         goto reply;
     }
+    if (q.exact && who->role != AUTH_ADMIN) {
+        query_refuse(&a, "forbidden",
+                     "only an admin key may ask for exact values");
+        goto reply;
+    }
+    if (q.exact)
+        a.suppress_below = 0;
     if ((n_p = query_periods(&q, ps, &a)) < 0)
         goto reply;
     const struct agg_domain *ds[CODEC_QUERY_MAX_LIST + 8];
@@ -731,9 +763,11 @@ out:
 }
 
 int query_run(struct store *st, const struct auth_client *who, const void *buf,
-              size_t len, int32_t as_of, uint8_t **out, size_t *out_len)
+              size_t len, int32_t as_of, int suppress_below, uint8_t **out,
+              size_t *out_len)
 {
-    return query_answer(st, NULL, who, buf, len, as_of, out, out_len);
+    return query_answer(st, NULL, who, buf, len, as_of, suppress_below, out,
+                        out_len);
 }
 
 static int query_on_request(void *ctx, const struct auth_client *who,
@@ -741,8 +775,8 @@ static int query_on_request(void *ctx, const struct auth_client *who,
                             size_t *reply_len)
 {
     struct query *q = ctx;
-    if (query_answer(q->st, q->stats, who, payload, len, q->as_of, reply,
-                     reply_len))
+    if (query_answer(q->st, q->stats, who, payload, len, q->as_of,
+                     q->suppress_below, reply, reply_len))
         *reply = NULL; /* could not even encode a refusal: no answer */
     return 0;
 }

@@ -40,8 +40,16 @@ int query_handle(struct query *q, int32_t as_of);
  * error. A health query (Query.health) needs no municipality and is
  * answered to an admin or the anonymous client only ("forbidden" for
  * others), here with the store's figures and zero counters (query_handle
- * has the counters). Socket-free; used by query_handle and tests. */
+ * has the counters). Metrics are suppressed with threshold
+ * suppress_below (suppress.h), or exact for an admin that asks. Socket-free;
+ * used by query_handle and tests. */
 int query_run(struct store *st, const struct auth_client *who, const void *buf,
-              size_t len, int32_t as_of, uint8_t **out, size_t *out_len);
+              size_t len, int32_t as_of, int suppress_below, uint8_t **out,
+              size_t *out_len);
+
+/* Counts from 1 to below - 1 and what rests on them are served as null
+ * with status "suppressed" (suppress.h), unless an admin asks for exact
+ * values; 0 or 1: off. */
+void query_set_suppress_below(struct query *q, int below);
 
 #endif

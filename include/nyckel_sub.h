@@ -128,11 +128,15 @@ struct nyckel_dim {
 };
 
 struct nyckel_metric {
-    const char *id;    /* stable id, "households"; never NULL in results */
-    const char *label; /* Swedish label, NULL when not sent */
-    const char *unit;  /* kr|count|ratio|share|months|days, NULL: not sent */
-    int is_null;       /* nonzero: no value (zero denominator) */
-    double value;      /* money in kronor; 0 when is_null */
+    const char *id;     /* stable id, "households"; never NULL in results */
+    const char *label;  /* Swedish label, NULL when not sent */
+    const char *unit;   /* kr|count|ratio|share|months|days, NULL: not sent */
+    int is_null;        /* nonzero: no value (zero denominator, or
+                           suppressed) */
+    double value;       /* money in kronor; 0 when is_null */
+    const char *status; /* "ok", "null" or "suppressed" (the value rests
+                           on a count below nyckeld's --suppress-below);
+                           NULL when not sent */
 };
 
 struct nyckel_slice {
@@ -244,6 +248,8 @@ struct nyckel_query {
     size_t n_filters;           /* keep slices whose dims match all */
     const struct nyckel_dim *filters;
     int compare_previous_year; /* nonzero: ask for year-on-year change */
+    int exact;  /* nonzero: ask for unsuppressed values; nyckeld answers
+                   an admin key only, others get error "forbidden" */
     int health; /* nonzero: ask for nyckeld's own counters instead
                    (result->health); every other field is then unused,
                    municipality too. nyckeld answers an admin key, or

@@ -45,6 +45,8 @@ grep "\"month\":\"$YEAR-12\"" build/demo-all.jsonl >build/demo-live.jsonl || tru
 echo "   $(wc -l <build/demo-history.jsonl) events up to $YEAR-11," \
     "$(wc -l <build/demo-live.jsonl) more for $YEAR-12 kept for the live phase"
 
+echo "   (x in a table: a figure resting on fewer than 5 persons or households,"
+echo "    suppressed for privacy; nyckeld --suppress-below sets the threshold)"
 echo "== pushing the history (nyckel-push)"
 "$BUILD/nyckel-push" --spool build/demo-spool build/demo-history.jsonl || true
 

@@ -11,16 +11,15 @@
  * process locale's LC_NUMERIC: the clients never call setlocale(), and
  * the table's Swedish notation is produced here explicitly.
  */
+#include "nyckel_sub.h"
+#include "sub_wire.h"
+
 #include <errno.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <jansson.h>
-
-#include "nyckel_sub.h"
-#include "sub_wire.h"
 
 /* Absent strings print as empty. */
 static const char *nz(const char *s)
@@ -453,6 +452,24 @@ int nyckel_format_json(FILE *out, const struct nyckel_slice *s, uint64_t seq,
         LIT(num);
     }
     LIT("}");
+    /* "status": {id: "ok"|"null"|"suppressed"} when nyckeld sent them */
+    first = 1;
+    for (size_t i = 0; i < s->n_metrics; i++) {
+        const struct nyckel_metric *m = &s->metrics[i];
+        const char *id = m->id ? m->id : "";
+        size_t j = 0;
+        while (j < i && strcmp(s->metrics[j].id ? s->metrics[j].id : "", id))
+            j++;
+        if (j < i || !m->status)
+            continue;
+        LIT(first ? ",\"status\":{" : ",");
+        first = 0;
+        TRY(json_put_string(out, id));
+        LIT(":");
+        TRY(json_put_string(out, m->status));
+    }
+    if (!first)
+        LIT("}");
     if (s->n_previous) {
         TRY(json_put_comparison(out, s, 0));
         TRY(json_put_comparison(out, s, 1));
@@ -677,6 +694,11 @@ static void human_value(char *buf, size_t size, const struct nyckel_metric *m,
     const char *suffix = "";
     double v = m->value;
 
+    if (m->status && strcmp(m->status, "suppressed") == 0) {
+        /* as in official statistics: "x", not shown for privacy */
+        snprintf(buf, size, "x");
+        return;
+    }
     if (m->is_null || !isfinite(v)) {
         snprintf(buf, size, "%s", (flags & NYCKEL_FORMAT_ASCII) ? "-" : "–");
         return;

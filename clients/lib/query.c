@@ -9,6 +9,8 @@
  * DEALER's handshake is monitored (curve.c), so that a refused CURVE key
  * ends the wait at once instead of at the timeout.
  */
+#include "nyckel.pb-c.h"
+#include "nyckel_sub.h"
 #include "sub_wire.h"
 
 #include <errno.h>
@@ -16,11 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
 #include <zmq.h>
-
-#include "nyckel.pb-c.h"
-#include "nyckel_sub.h"
 
 /* ------------------------------------------------------------ memory */
 
@@ -118,6 +116,7 @@ static void metrics_free(const struct nyckel_metric *ms, size_t n)
         free((void *)ms[i].id);
         free((void *)ms[i].label);
         free((void *)ms[i].unit);
+        free((void *)ms[i].status);
     }
     free((void *)ms);
 }
@@ -146,6 +145,7 @@ static void metric_from_pb(struct nyckel_metric *dst, const Nyckel__Metric *m)
     dst->id = sub_xstrdup0(m ? m->id : NULL);
     dst->label = m ? sub_xstrdup(m->label) : NULL;
     dst->unit = m ? sub_xstrdup(m->unit) : NULL;
+    dst->status = m ? sub_xstrdup(m->status) : NULL;
     dst->is_null = !(m && m->has_value);
     dst->value = dst->is_null ? 0.0 : m->value;
 }
@@ -364,6 +364,10 @@ int sub_wire_query_send(void *sock, const struct nyckel_query *q)
     if (q->compare_previous_year) {
         msg.has_compare_previous_year = 1;
         msg.compare_previous_year = 1;
+    }
+    if (q->exact) {
+        msg.has_exact = 1;
+        msg.exact = 1;
     }
 
 send:;

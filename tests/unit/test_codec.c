@@ -1271,10 +1271,12 @@ static const struct codec_dim test_dims[2] = {
 
 static const struct codec_metric test_metrics[3] = {
     /* 13 311 / 12 = 1 109.25 */
-    {"households_per_month", "hushåll per månad, snitt", "count", 0, 1109.25},
+    {"households_per_month", "hushåll per månad, snitt", "count", 0, 1109.25,
+     "ok"},
     /* zero denominator: null */
-    {"avg_months", NULL, "months", 1, 0.0},
-    {"paid", "utbetalt bistånd, kr", "kr", 0, 8544000.5},
+    {"avg_months", NULL, "months", 1, 0.0, "null"},
+    /* no status: none on the wire */
+    {"paid", "utbetalt bistånd, kr", "kr", 0, 8544000.5, NULL},
 };
 
 static void assert_slice(const Nyckel__Slice *s, const struct codec_slice *c,
@@ -1297,6 +1299,7 @@ static void assert_slice(const Nyckel__Slice *s, const struct codec_slice *c,
         assert_string_equal(m->id, c->metrics[i].id);
         assert_str_or_null(m->label, c->metrics[i].label);
         assert_str_or_null(m->unit, c->metrics[i].unit);
+        assert_str_or_null(m->status, c->metrics[i].status);
         assert_int_equal(m->has_value, !c->metrics[i].is_null);
         if (m->has_value)
             assert_true(m->value == c->metrics[i].value);

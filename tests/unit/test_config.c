@@ -48,6 +48,7 @@
 /* Every variable config.c reads. */
 static const char *const env_names[] = {
     "NYCKEL_STATE_DIR", "NYCKEL_AS_OF", "NYCKEL_LOG_LEVEL",
+    "NYCKEL_SUPPRESS_BELOW",
     "XDG_STATE_HOME",   "HOME",         "NYCKEL_CONFIG",
 };
 #define ENV_COUNT (sizeof(env_names) / sizeof(env_names[0]))

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Small-number suppression (issue 7): with the default --suppress-below 5,
+# a slice of 3 households shows households and avg_months (and every
+# other figure resting on them) as null with status "suppressed" to a
+# subscriber, in query results and in live updates alike, and exactly to
+# an admin that asks for exact values; a slice of 6 households is served
+# as it is; a subscriber asking for exact values is refused.
+#   unit ekb: households a, b, c, 500 kr each in 2014-03, a also 2014-04:
+#     3 households, 4 household-months, avg_months 4/3
+#   unit soc: households d1..d6, 100 kr each in 2014-05: 6, all months 1
+. "$(dirname "$0")/lib.bash"
+export NYCKEL_SUPPRESS_BELOW=5
+
+K=$NK_TMP/keys
+mkdir -p "$K"
+for n in server subscriber admin; do
+    (cd "$K" && "$OLDPWD/$BUILD/nyckel-keygen" "$n" >/dev/null 2>&1) ||
+        fail "nyckel-keygen $n"
+done
+{
+    echo "$(grep -v '^#' "$K/subscriber.pub") subscriber 0127"
+    echo "$(grep -v '^#' "$K/admin.pub") admin *"
+} >"$K/keys"
+as() { echo --key "$K/$1.key" --server-key "$K/server.pub"; }
+NK_PROBE_ARGS=($(as admin))
+nk_start --curve-secret "$K/server.key" --keys "$K/keys"
+
+pay() { # pay ID UNIT HOUSEHOLD MONTH AMOUNT_KR
+    printf '{"kind":"payment","source":"sup","id":"%s","revision":1,"municipality":"0127","unit":"%s","household":"%s","month":"%s","paid_on":"%s-25","amount_ore":%s00,"category":"livsuppehalle","head_birth_year":1970}\n' \
+        "$1" "$2" "$3" "$4" "$4" "$5"
+}
+{
+    pay a1 ekb a 2014-03 500
+    pay a2 ekb a 2014-04 500
+    pay b1 ekb b 2014-03 500
+    pay c1 ekb c 2014-03 500
+    for i in 1 2 3 4 5 6; do pay "d$i" soc "d$i" 2014-05 100; done
+} >"$NK_TMP/events.jsonl"
+nk_push $(as admin) "$NK_TMP/events.jsonl" >/dev/null 2>&1 || fail "push"
+
+unit() { # unit WHO UNIT [--exact]: the eb 2014 slice of UNIT as JSON
+    local who=$1 u=$2
+    shift 2
+    nk_query $(as "$who") --municipality 0127 --domain eb --period 2014 \
+        --rollup unit --format json "$@" | jq -c "select(.slice.unit == \"$u\")"
+}
+
+s=$(unit subscriber ekb)
+assert_eq "$(jq -r .metrics.households <<<"$s")" null "households of 3 to a subscriber"
+assert_eq "$(jq -r .status.households <<<"$s")" suppressed "status of households of 3"
+assert_eq "$(jq -r .metrics.avg_months <<<"$s")" null "avg_months of 3 to a subscriber"
+assert_eq "$(jq -r .status.avg_months <<<"$s")" suppressed "status of avg_months of 3"
+assert_eq "$(jq -r '[.status[] | select(. != "suppressed")] | length' <<<"$s")" 0 \
+    "figures of the 3 households not suppressed"
+assert_eq "$(jq -r '[.metrics[] | select(. != null)] | length' <<<"$s")" 0 \
+    "values of the 3 households shown"
+
+s=$(unit subscriber soc)
+assert_eq "$(jq -r .metrics.households <<<"$s")" 6 "households of 6 to a subscriber"
+assert_eq "$(jq -r .status.households <<<"$s")" ok "status of households of 6"
+assert_eq "$(jq -r .metrics.avg_months <<<"$s")" 1 "avg_months of 6"
+
+s=$(unit admin ekb)
+assert_eq "$(jq -r .status.households <<<"$s")" suppressed "households of 3 to an admin not asking"
+s=$(unit admin ekb --exact)
+assert_eq "$(jq -r .metrics.households <<<"$s")" 3 "households of 3 to an admin, exact"
+assert_eq "$(jq -r .status.households <<<"$s")" ok "status of households, exact"
+assert_eq "$(jq -r '.metrics.avg_months * 3 | round' <<<"$s")" 4 "avg_months * 3, exact"
+
+rc=0
+unit subscriber ekb --exact >/dev/null 2>"$NK_TMP/q.err" || rc=$?
+[ "$rc" -ne 0 ] && grep -q forbidden "$NK_TMP/q.err" ||
+    fail "a subscriber's --exact: exit $rc, $(cat "$NK_TMP/q.err")"
+echo "ok: a subscriber asking for exact values is refused"
+
+# table: a suppressed value is "x"
+nk_query $(as subscriber) --municipality 0127 --domain eb --period 2014 \
+    --where unit=ekb --format table >"$NK_TMP/table.txt"
+grep -qE 'biståndshushåll.* x *$|households.* x *$' "$NK_TMP/table.txt" ||
+    fail "no x for suppressed households in the table: $(cat "$NK_TMP/table.txt")"
+echo "ok: the table shows x for suppressed households"
+
+# live updates to a subscriber are suppressed too
+"$BUILD/nyckel-watch" --pub "$NK_PUB" --query "$NK_QUERY" $(as subscriber) \
+    --municipality 0127 --domain eb --period 2014 --rollup unit --for 4 \
+    --format json >"$NK_TMP/watch.jsonl" 2>"$NK_TMP/watch.err" &
+watch=$!
+sleep 1.5
+pay c2 ekb c 2014-06 700 >"$NK_TMP/more.jsonl"
+nk_push $(as admin) "$NK_TMP/more.jsonl" >/dev/null 2>&1 || fail "second push"
+wait "$watch" || fail "nyckel-watch: $(cat "$NK_TMP/watch.err")"
+n=$(jq -c 'select(.slice.unit == "ekb")' "$NK_TMP/watch.jsonl" | wc -l)
+[ "$n" -ge 2 ] || fail "nyckel-watch showed $n ekb lines, want the snapshot and an update"
+last=$(jq -c 'select(.slice.unit == "ekb")' "$NK_TMP/watch.jsonl" | tail -n 1)
+assert_eq "$(jq -r .status.households <<<"$last")" suppressed "households of 3 in the live view"
+assert_eq "$(jq -r .metrics.paid <<<"$last")" null "paid of 3 households in the live view"
+nk_stop
+echo "ok: small counts suppressed for subscribers, exact for an admin who asks"
