@@ -15,6 +15,9 @@
  * key nyckeld refuses, an unreadable key file); 2 usage error or
  * snapshot query refused.
  */
+#include "lib/cli.h"
+#include "nyckel_sub.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -26,9 +29,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#include "lib/cli.h"
-#include "nyckel_sub.h"
 
 #ifndef NYCKEL_VERSION
 #define NYCKEL_VERSION "0.0.0"
@@ -84,6 +84,11 @@ static void usage(FILE *out)
             "  -r, --rollup R           slices of this rollup, e.g. unit or\n"
             "                           setting,regi (default: the totals)\n"
             "      --for SEC            stop after SEC seconds (exit 0)\n"
+            "      --exact              exact values and every change at once\n"
+            "                           (admin keys only); otherwise small\n"
+            "                           counts are suppressed and a slice's\n"
+            "                           change comes at most once per\n"
+            "                           nyckeld's --publish-interval\n"
             "  -f, --format F           table (default on a terminal) or json\n"
             "  -t, --timeout MS         wait this long for a snapshot (default "
             "%d)\n",
@@ -115,13 +120,14 @@ static int usage_error(const char *fmt, ...)
 /* Returns -1 to go on, or an exit status. */
 static int parse(int argc, char **argv, struct opts *o)
 {
-    enum { OPT_FOR = 256 };
+    enum { OPT_FOR = 256, OPT_EXACT };
     static const struct option longopts[] = {
         {"municipality", required_argument, NULL, 'm'},
         {"domain", required_argument, NULL, 'd'},
         {"period", required_argument, NULL, 'p'},
         {"rollup", required_argument, NULL, 'r'},
         {"for", required_argument, NULL, OPT_FOR},
+        {"exact", no_argument, NULL, OPT_EXACT},
         {"format", required_argument, NULL, 'f'},
         CLI_CONN_LONGOPTS,
         {"timeout", required_argument, NULL, 't'},
@@ -158,6 +164,9 @@ static int parse(int argc, char **argv, struct opts *o)
             break;
         case 'r':
             o->cfg.rollup = strcmp(optarg, "total") == 0 ? NULL : optarg;
+            break;
+        case OPT_EXACT:
+            o->cfg.exact = 1;
             break;
         case OPT_FOR:
             errno = 0;

@@ -304,12 +304,37 @@ static int auth_subscribe_root(const char *root, size_t root_len,
     return 0;
 }
 
+/* A grant of the admins' stream: "!" before the topic. */
+struct auth_bang {
+    auth_topic_fn fn;
+    void *ctx;
+};
+
+static int auth_bang_topic(void *ctx, const char *prefix, size_t len)
+{
+    struct auth_bang *b = ctx;
+    char topic[512];
+    if (len + 1 >= sizeof(topic))
+        return 0;
+    topic[0] = '!';
+    memcpy(topic + 1, prefix, len);
+    return b->fn(b->ctx, topic, len + 1);
+}
+
 int auth_subscriptions(const struct auth_client *c, const char *prefix,
                        size_t len, const char *const *open_roots,
                        auth_topic_fn fn, void *ctx)
 {
     if (!auth_reads(c))
         return 0;
+    if (len && prefix[0] == '!') { /* exact values: admins only */
+        if (c->role != AUTH_ADMIN)
+            return 0;
+        struct auth_bang b = {fn, ctx};
+        static const char *const no_roots[] = {NULL};
+        return auth_subscriptions(c, prefix + 1, len - 1, no_roots,
+                                  auth_bang_topic, &b);
+    }
     if (c->all_munis)
         return fn(ctx, prefix, len);
     int rc = 0;

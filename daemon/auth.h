@@ -89,7 +89,9 @@ bool auth_reads(const struct auth_client *c);
  * municipality gets prefix itself; another, of the roots "<m>/" of its
  * municipalities and open_roots (NULL-terminated: topics every reading
  * client may have), each root that begins with prefix, and prefix itself
- * where it lies inside a root. A client that may not read gets none.
+ * where it lies inside a root. A client that may not read gets none. A
+ * prefix starting with '!' asks for the admins' exact stream: granted
+ * (with its '!') to admins only, within their municipalities.
  * Returns the first nonzero fn return, else 0.
  */
 typedef int (*auth_topic_fn)(void *ctx, const char *prefix, size_t len);

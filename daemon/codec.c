@@ -1036,6 +1036,19 @@ int codec_update_encode(uint64_t seq, const char *as_of,
     return rc;
 }
 
+int codec_update_set_prev(const uint8_t *in, size_t in_len, uint64_t prev,
+                          uint8_t **buf, size_t *len)
+{
+    Nyckel__Update *m = nyckel__update__unpack(NULL, in_len, in);
+    if (!m)
+        return -EINVAL;
+    m->has_prev_seq = 1;
+    m->prev_seq = prev;
+    int rc = pack_message(&m->base, buf, len);
+    nyckel__update__free_unpacked(m, NULL);
+    return rc;
+}
+
 int codec_heartbeat_encode(uint64_t seq, const char *as_of, uint8_t **buf,
                            size_t *len)
 {

@@ -120,6 +120,11 @@ struct codec_slice {
 
 /* Encoders return 0 and a malloc'd buffer in *buf (free()), or -ENOMEM. */
 int codec_ack_encode(const struct codec_ack *a, uint8_t **buf, size_t *len);
+/* An encoded Update (by codec_update_encode) again with prev_seq prev:
+ * a coalesced stream tells the previous update it sent. 0, -EINVAL for
+ * bytes that are no Update, or -ENOMEM. */
+int codec_update_set_prev(const uint8_t *in, size_t in_len, uint64_t prev,
+                          uint8_t **buf, size_t *len);
 /* s->seq is the slice's previous update (sent as prev_seq). */
 int codec_update_encode(uint64_t seq, const char *as_of,
                         const struct codec_slice *s, uint8_t **buf,

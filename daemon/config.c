@@ -49,6 +49,8 @@
 #define CONFIG_DEFAULT_HEARTBEAT_MS 1000
 #define CONFIG_DEFAULT_SUPPRESS_BELOW 5
 #define CONFIG_SUPPRESS_MAX 1000
+#define CONFIG_DEFAULT_PUBLISH_INTERVAL_S 60
+#define CONFIG_PUBLISH_INTERVAL_MAX 3600
 #define CONFIG_STATE_SUBDIR "nyckel"
 #define CONFIG_HOME_STATE_SUBDIR ".local/state/nyckel"
 #define CONFIG_FALLBACK_STATE_DIR "./nyckel-state"
@@ -82,6 +84,7 @@ enum config_key {
     CONFIG_KEY_INSECURE,
     CONFIG_KEY_METRICS_LISTEN,
     CONFIG_KEY_SUPPRESS_BELOW,
+    CONFIG_KEY_PUBLISH_INTERVAL,
     CONFIG_KEY_COUNT,
 };
 
@@ -124,6 +127,8 @@ static const struct option config_options[] = {
      CONFIG_OPT_KEY + CONFIG_KEY_METRICS_LISTEN},
     {"suppress-below", required_argument, NULL,
      CONFIG_OPT_KEY + CONFIG_KEY_SUPPRESS_BELOW},
+    {"publish-interval", required_argument, NULL,
+     CONFIG_OPT_KEY + CONFIG_KEY_PUBLISH_INTERVAL},
     {"config", required_argument, NULL, CONFIG_OPT_CONFIG},
     {"check-config", no_argument, NULL, CONFIG_OPT_CHECK_CONFIG},
     {NULL, 0, NULL, 0},
@@ -185,6 +190,15 @@ static const char config_help_usage[] =
     "                          admin key asking for exact values gets them\n"
     "                          (0 to 1000, default 5; 0: off, for trusted\n"
     "                          local use)\n"
+    "      --publish-interval SEC\n"
+    "                          send a slice's change to a client that is\n"
+    "                          not an admin at most once in SEC seconds\n"
+    "                          (the latest state when they are up), and\n"
+    "                          only when none of its figures is\n"
+    "                          suppressed, so that no one learns a single\n"
+    "                          payment from two totals; admins get every\n"
+    "                          change at once on topics \"!<topic>\"\n"
+    "                          (0 to 3600, default 60; 0: every change)\n"
     "\n"
     "Monitoring:\n"
     "      --metrics-listen HOST:PORT\n"
@@ -221,7 +235,7 @@ static const char config_help_file[] =
     "  the long options above without the dashes: state-dir, ingest, pub,\n"
     "  query, as-of, log-level, max-db-size, curve-secret, keys, insecure\n"
     "  (true or false, yes or no, 1 or 0), metrics-listen,\n"
-    "  suppress-below. The modes\n"
+    "  suppress-below, publish-interval. The modes\n"
     "  (--check-config, --rebuild, --verify, --backup, ...) and --config are\n"
     "  for the command line only. Lines starting with '#' or ';' are\n"
     "  comments; a value is the rest of its line, spaces around it removed,\n"
@@ -247,6 +261,7 @@ static const char config_help_env[] =
     "  NYCKEL_AS_OF      as --as-of\n"
     "  NYCKEL_LOG_LEVEL  as --log-level\n"
     "  NYCKEL_SUPPRESS_BELOW  as --suppress-below\n"
+    "  NYCKEL_PUBLISH_INTERVAL  as --publish-interval\n"
     "  XDG_STATE_HOME, HOME  for the default state directory\n"
     "Command-line options override the environment, and the environment\n"
     "overrides the configuration file; an empty variable counts as unset.\n"
@@ -309,6 +324,7 @@ static void config_defaults(struct config *cfg)
     cfg->max_db_bytes = CONFIG_DEFAULT_MAX_DB_BYTES;
     cfg->heartbeat_ms = CONFIG_DEFAULT_HEARTBEAT_MS;
     cfg->suppress_below = CONFIG_DEFAULT_SUPPRESS_BELOW;
+    cfg->publish_interval_s = CONFIG_DEFAULT_PUBLISH_INTERVAL_S;
 }
 
 /* The name of an option by its getopt value, for messages. */
@@ -556,6 +572,23 @@ static int config_set_suppress_below(struct config *c, const char *v,
     return 0;
 }
 
+/* Seconds, 0 to CONFIG_PUBLISH_INTERVAL_MAX. */
+static int config_set_publish_interval(struct config *c, const char *v,
+                                       const char *what)
+{
+    char *end = NULL;
+    long n = strtol(v, &end, 10);
+    if (!*v || *end || n < 0 || n > CONFIG_PUBLISH_INTERVAL_MAX ||
+        v[0] == '-' || v[0] == '+' || v[0] == ' ') {
+        config_error("%s: '%." CONFIG_QUOTE_MAX "s' is not a number of "
+                     "seconds from 0 to %d",
+                     what, v, CONFIG_PUBLISH_INTERVAL_MAX);
+        return -1;
+    }
+    c->publish_interval_s = (int)n;
+    return 0;
+}
+
 static const struct config_setting config_settings[CONFIG_KEY_COUNT] = {
     [CONFIG_KEY_STATE_DIR] = {"state-dir", "NYCKEL_STATE_DIR", true,
                               config_set_state_dir},
@@ -574,8 +607,10 @@ static const struct config_setting config_settings[CONFIG_KEY_COUNT] = {
     [CONFIG_KEY_METRICS_LISTEN] = {"metrics-listen", NULL, false,
                                    config_set_metrics_listen},
     [CONFIG_KEY_SUPPRESS_BELOW] = {"suppress-below", "NYCKEL_SUPPRESS_BELOW",
-                                   false,
-                                   config_set_suppress_below},
+                                   false, config_set_suppress_below},
+    [CONFIG_KEY_PUBLISH_INTERVAL] = {"publish-interval",
+                                     "NYCKEL_PUBLISH_INTERVAL", false,
+                                     config_set_publish_interval},
 };
 
 /* ---------------------------------------------------- the file (INI) */
@@ -1210,6 +1245,9 @@ static void config_print(const struct config *cfg, FILE *out)
     char below[16];
     snprintf(below, sizeof(below), "%d", cfg->suppress_below);
     v[CONFIG_KEY_SUPPRESS_BELOW] = below;
+    char interval[16];
+    snprintf(interval, sizeof(interval), "%d", cfg->publish_interval_s);
+    v[CONFIG_KEY_PUBLISH_INTERVAL] = interval;
     fprintf(out, "nyckeld: configuration OK\n");
     fprintf(out, "# configuration file: %s\n",
             cfg->config_file[0] ? cfg->config_file : "none");

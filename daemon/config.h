@@ -42,9 +42,11 @@ struct config {
     int heartbeat_ms;                   /* heartbeat interval, ms (1000) */
     char curve_secret[CONFIG_PATH_MAX]; /* server secret key file, or "" */
     char keys[CONFIG_PATH_MAX];         /* clients' keys file, or "" */
-    bool insecure;      /* --insecure: non-loopback endpoints without CURVE */
-    int suppress_below; /* counts 1..suppress_below-1 are served as null
-                           (suppressed), 0 or 1: off (default 5) */
+    bool insecure; /* --insecure: non-loopback endpoints without CURVE */
+    int publish_interval_s; /* public updates of a slice at most once in
+                               this many seconds; 0: every change */
+    int suppress_below;     /* counts 1..suppress_below-1 are served as null
+                               (suppressed), 0 or 1: off (default 5) */
     char metrics_listen[CONFIG_ENDPOINT_MAX]; /* "host:port" of the
                                                  Prometheus endpoint, or
                                                  "" (off) */

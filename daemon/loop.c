@@ -75,6 +75,9 @@ int loop_run(const struct loop_parts *parts)
             notify_tick(nt, store_committed_seq(parts->store), as_of, now);
         if (to_notify < wait)
             wait = to_notify;
+        int64_t to_flush = publish_flush(parts->publish);
+        if (to_flush < wait)
+            wait = to_flush;
         if (zmq_poll(items, 3, (long)(wait > 0 ? wait : 0)) < 0) {
             if (errno == EINTR)
                 continue;

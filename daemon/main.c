@@ -153,6 +153,7 @@ int main(int argc, char **argv)
     }
     query_set_suppress_below(q, cfg.suppress_below);
     publish_set_suppress_below(pub, cfg.suppress_below);
+    publish_set_interval(pub, (int64_t)cfg.publish_interval_s * 1000);
     stats = stats_new(auth);
     ingest_set_stats(in, stats);
     query_set_stats(q, stats);

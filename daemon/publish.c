@@ -1,8 +1,17 @@
 /*
  * publish.c — sequenced, coalesced updates and heartbeats (see
- * publish.h). The topic of an update is its cell key. The socket is an
- * XPUB with manual subscriptions: a subscriber gets only the topics of
- * its own municipalities (auth.h), whatever prefix it asks for.
+ * publish.h). The socket is an XPUB with manual subscriptions: a
+ * subscriber gets only the topics of its own municipalities (auth.h),
+ * whatever prefix it asks for.
+ *
+ * Two streams. Topic "!<cell key>" carries every change at once with
+ * exact values, for admins only. Topic "<cell key>" is for everyone
+ * else, who could otherwise learn one payment from the difference of
+ * two totals: values suppressed (suppress.h), a slice's change published
+ * only when none of its figures is suppressed, and at most one update a
+ * slice per publish interval, the latest state when the interval is up.
+ * Its prev_seq is the update this stream sent before for the slice (0
+ * after a restart), so a subscriber still sees what it missed.
  */
 #include "publish.h"
 
@@ -19,18 +28,95 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #define PUBLISH_HWM 10000 /* messages queued per subscriber, then dropped */
 #define PUBLISH_HEARTBEAT_TOPIC "heartbeat"
 #define PUBLISH_SUBS_PER_TURN 256 /* subscription requests per handle() */
 
-struct publish {
-    void *sock;          /* XPUB, manual subscriptions */
-    struct auth *auth;   /* borrowed; NULL: no CURVE */
-    struct stats *stats; /* borrowed; NULL: subscriptions not counted */
-    int suppress_below;  /* suppress.h threshold of the updates */
+/* A slice of the coalesced stream: what it sent, what waits. */
+struct publish_slot {
+    char *topic;       /* cell key, owned; NULL: free slot */
+    uint64_t last_seq; /* the update last sent, 0 none */
+    int64_t last_ms;   /* when, monotonic; 0 never */
+    uint8_t *pending;  /* the latest state not yet sent, or NULL */
+    size_t pending_len;
+    uint64_t pending_seq;
+    bool queued; /* in the due list */
 };
+
+struct publish {
+    void *sock;                 /* XPUB, manual subscriptions */
+    struct auth *auth;          /* borrowed; NULL: no CURVE */
+    struct stats *stats;        /* borrowed; NULL: subscriptions not counted */
+    int suppress_below;         /* suppress.h threshold of the updates */
+    int64_t interval_ms;        /* coalescing of the public stream; 0: none */
+    struct publish_slot *slots; /* open addressing, power of two */
+    size_t cap, n;
+    size_t *due; /* indexes of slots with pending states */
+    size_t n_due, cap_due;
+};
+
+static int64_t publish_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint64_t publish_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+/* The slot of topic, made when missing. Slots are never removed: one a
+ * slice ever published, a few dozen bytes each. */
+static struct publish_slot *publish_slot_of(struct publish *p,
+                                            const char *topic)
+{
+    if (2 * (p->n + 1) > p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 1024;
+        struct publish_slot *v = xcalloc(cap, sizeof(*v));
+        for (size_t i = 0; i < p->cap; i++) {
+            if (!p->slots[i].topic)
+                continue;
+            size_t j = publish_hash(p->slots[i].topic) & (cap - 1);
+            while (v[j].topic)
+                j = (j + 1) & (cap - 1);
+            v[j] = p->slots[i];
+        }
+        for (size_t i = 0; i < p->n_due; i++) /* indexes moved: redo */
+            p->slots[p->due[i]].queued = false;
+        size_t n_due = 0;
+        for (size_t i = 0; i < cap; i++)
+            if (v[i].topic && v[i].pending) {
+                if (n_due == p->cap_due) {
+                    p->cap_due = p->cap_due ? 2 * p->cap_due : 64;
+                    p->due = xrealloc(p->due, p->cap_due * sizeof(*p->due));
+                }
+                v[i].queued = true;
+                p->due[n_due++] = i;
+            } else {
+                v[i].queued = false;
+            }
+        p->n_due = n_due;
+        free(p->slots);
+        p->slots = v;
+        p->cap = cap;
+    }
+    size_t j = publish_hash(topic) & (p->cap - 1);
+    while (p->slots[j].topic && strcmp(p->slots[j].topic, topic) != 0)
+        j = (j + 1) & (p->cap - 1);
+    if (!p->slots[j].topic) {
+        p->slots[j].topic = xstrdup(topic);
+        p->n++;
+    }
+    return &p->slots[j];
+}
 
 int publish_new(void *zctx, const char *endpoint, struct auth *auth,
                 struct publish **out)
@@ -143,6 +229,12 @@ void publish_destroy(struct publish **pp)
     if (!p)
         return;
     zmq_close(p->sock);
+    for (size_t i = 0; i < p->cap; i++) {
+        free(p->slots[i].topic);
+        free(p->slots[i].pending);
+    }
+    free(p->slots);
+    free(p->due);
     free(p);
     *pp = NULL;
 }
@@ -203,18 +295,44 @@ static int publish_collect(void *ctx, enum cellmap_db db, const char *key,
 }
 
 static void publish_list_push(struct publish_list *l, const char *topic,
-                              uint8_t *buf, size_t len)
+                              uint64_t seq, uint8_t *buf, size_t len,
+                              uint8_t *pub_buf, size_t pub_len)
 {
     if (l->n == l->cap) {
         l->cap = l->cap ? 2 * l->cap : 64;
         l->topics = xrealloc(l->topics, l->cap * sizeof(*l->topics));
         l->bufs = xrealloc(l->bufs, l->cap * sizeof(*l->bufs));
         l->lens = xrealloc(l->lens, l->cap * sizeof(*l->lens));
+        l->pub_bufs = xrealloc(l->pub_bufs, l->cap * sizeof(*l->pub_bufs));
+        l->pub_lens = xrealloc(l->pub_lens, l->cap * sizeof(*l->pub_lens));
+        l->seqs = xrealloc(l->seqs, l->cap * sizeof(*l->seqs));
     }
     l->topics[l->n] = xstrdup(topic);
     l->bufs[l->n] = buf;
     l->lens[l->n] = len;
+    l->pub_bufs[l->n] = pub_buf;
+    l->pub_lens[l->n] = pub_len;
+    l->seqs[l->n] = seq;
     l->n++;
+}
+
+/* The wire metrics of m with statuses: suppressed (and made null) with
+ * threshold below; true when none is. */
+static bool publish_metrics(const char *domain, struct metric *m, size_t n,
+                            int below, struct codec_metric *out)
+{
+    enum suppress_status st[AGG_METRICS_MAX];
+    bool clear = true;
+    suppress_slice(domain, m, n, below, true, st);
+    for (size_t i = 0; i < n; i++) {
+        clear = clear && st[i] != SUPPRESS_SUPPRESSED;
+        out[i] = (struct codec_metric){.id = m[i].id,
+                                       .unit = m[i].unit,
+                                       .is_null = m[i].is_null,
+                                       .value = m[i].value,
+                                       .status = suppress_status_name(st[i])};
+    }
+    return clear;
 }
 
 /* Metrics of one topic as a codec slice, and its Update. */
@@ -233,16 +351,12 @@ static int publish_topic(struct cellmap *cm, const char *topic, int32_t as_of,
     if (rc)
         return rc;
 
-    /* updates go to every subscriber: small counts suppressed */
-    enum suppress_status st[AGG_METRICS_MAX];
-    suppress_slice(d->name, m, n_m, below, true, st);
-    struct codec_metric cm_m[AGG_METRICS_MAX];
-    for (size_t i = 0; i < n_m; i++)
-        cm_m[i] = (struct codec_metric){.id = m[i].id,
-                                        .unit = m[i].unit,
-                                        .is_null = m[i].is_null,
-                                        .value = m[i].value,
-                                        .status = suppress_status_name(st[i])};
+    /* exact for the admins' stream; suppressed for everyone else's */
+    struct metric pm[AGG_METRICS_MAX];
+    memcpy(pm, m, n_m * sizeof(*m));
+    struct codec_metric cm_m[AGG_METRICS_MAX], pcm_m[AGG_METRICS_MAX];
+    publish_metrics(d->name, m, n_m, 0, cm_m);
+    bool clear = publish_metrics(d->name, pm, n_m, below, pcm_m);
     char dimbuf[CELL_SLICE_MAX];
     const char *dk[CELL_DIMS_MAX], *dv[CELL_DIMS_MAX];
     int n_d = cell_slice_split(k.slice, dimbuf, sizeof(dimbuf), dk, dv);
@@ -276,11 +390,17 @@ static int publish_topic(struct cellmap *cm, const char *topic, int32_t as_of,
     };
     char as_of_s[11];
     period_date_format(as_of, as_of_s);
-    uint8_t *buf;
-    size_t blen;
+    uint8_t *buf, *pbuf = NULL;
+    size_t blen, plen = 0;
     if ((rc = codec_update_encode(next, as_of_s, &s, &buf, &blen)))
         return rc;
-    publish_list_push(out, topic, buf, blen);
+    /* a change that would show a suppressed figure is not published */
+    s.metrics = pcm_m;
+    if (clear && (rc = codec_update_encode(next, as_of_s, &s, &pbuf, &plen))) {
+        free(buf);
+        return rc;
+    }
+    publish_list_push(out, topic, next, buf, blen, pbuf, plen);
     return 0;
 }
 
@@ -326,10 +446,14 @@ void publish_list_clear(struct publish_list *l)
     for (size_t i = 0; i < l->n; i++) {
         free(l->topics[i]);
         free(l->bufs[i]);
+        free(l->pub_bufs[i]);
     }
     free(l->topics);
     free(l->bufs);
     free(l->lens);
+    free(l->pub_bufs);
+    free(l->pub_lens);
+    free(l->seqs);
     *l = (struct publish_list){0};
 }
 
@@ -344,11 +468,87 @@ static void publish_frames(struct publish *p, const char *topic,
         log_debug("publish: send %s: %s", topic, zmq_strerror(errno));
 }
 
+/* Send slot's state buf (an Update of sequence seq) on the public
+ * stream, with the update sent before as its prev_seq. */
+static void publish_public(struct publish *p, struct publish_slot *slot,
+                           const uint8_t *buf, size_t len, uint64_t seq,
+                           int64_t now)
+{
+    uint8_t *out;
+    size_t out_len;
+    if (codec_update_set_prev(buf, len, slot->last_seq, &out, &out_len))
+        return;
+    publish_frames(p, slot->topic, out, out_len);
+    free(out);
+    slot->last_seq = seq;
+    slot->last_ms = now;
+}
+
 void publish_send(struct publish *p, struct publish_list *l)
 {
-    for (size_t i = 0; p && i < l->n; i++)
-        publish_frames(p, l->topics[i], l->bufs[i], l->lens[i]);
+    int64_t now = publish_now_ms();
+    char topic[CELL_KEY_MAX + 1];
+    for (size_t i = 0; p && i < l->n; i++) {
+        snprintf(topic, sizeof(topic), "!%s", l->topics[i]);
+        publish_frames(p, topic, l->bufs[i], l->lens[i]);
+        struct publish_slot *slot = publish_slot_of(p, l->topics[i]);
+        free(slot->pending); /* a newer state replaces a waiting one */
+        slot->pending = NULL;
+        if (!l->pub_bufs[i])
+            continue; /* suppressed: not shown to subscribers */
+        if (p->interval_ms == 0 || slot->last_ms == 0 ||
+            now - slot->last_ms >= p->interval_ms) {
+            publish_public(p, slot, l->pub_bufs[i], l->pub_lens[i], l->seqs[i],
+                           now);
+            continue;
+        }
+        slot->pending = l->pub_bufs[i]; /* taken over */
+        slot->pending_len = l->pub_lens[i];
+        slot->pending_seq = l->seqs[i];
+        l->pub_bufs[i] = NULL;
+        if (!slot->queued) {
+            if (p->n_due == p->cap_due) {
+                p->cap_due = p->cap_due ? 2 * p->cap_due : 64;
+                p->due = xrealloc(p->due, p->cap_due * sizeof(*p->due));
+            }
+            p->due[p->n_due++] = (size_t)(slot - p->slots);
+            slot->queued = true;
+        }
+    }
     publish_list_clear(l);
+}
+
+int64_t publish_flush(struct publish *p)
+{
+    int64_t now = publish_now_ms(), next = INT64_MAX;
+    size_t kept = 0;
+    for (size_t i = 0; p && i < p->n_due; i++) {
+        struct publish_slot *slot = &p->slots[p->due[i]];
+        if (!slot->pending) {
+            slot->queued = false;
+            continue;
+        }
+        int64_t at = slot->last_ms + p->interval_ms;
+        if (at <= now) {
+            publish_public(p, slot, slot->pending, slot->pending_len,
+                           slot->pending_seq, now);
+            free(slot->pending);
+            slot->pending = NULL;
+            slot->queued = false;
+            continue;
+        }
+        if (at - now < next)
+            next = at - now;
+        p->due[kept++] = p->due[i];
+    }
+    if (p)
+        p->n_due = kept;
+    return next;
+}
+
+void publish_set_interval(struct publish *p, int64_t interval_ms)
+{
+    p->interval_ms = interval_ms;
 }
 
 void publish_heartbeat(struct publish *p, uint64_t seq, int32_t as_of)

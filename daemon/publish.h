@@ -23,8 +23,12 @@ struct publish;
 struct publish_list {
     size_t n, cap;
     char **topics;  /* owned */
-    uint8_t **bufs; /* owned, Update bytes */
+    uint8_t **bufs; /* owned, Update bytes, exact (admins' stream) */
     size_t *lens;
+    uint8_t **pub_bufs; /* owned, Update bytes, suppressed (everyone
+                           else's stream); NULL: not to be shown */
+    size_t *pub_lens;
+    uint64_t *seqs; /* each update's sequence number */
 };
 
 /* Bind an XPUB socket of zmq context zctx at endpoint, a CURVE server of
@@ -66,8 +70,17 @@ int publish_prepare_topics(struct cellmap *cm, int32_t as_of, int below,
                            uint64_t *seq, char **topics, size_t n,
                            struct publish_list *out);
 
-/* Send and empty the list (nothing is sent when p is NULL). */
+/* Send and empty the list (nothing is sent when p is NULL): each update
+ * at once on the admins' stream ("!" + topic), and on everyone else's
+ * when it shows no suppressed figure, at once if the slice's last one
+ * there is a publish interval old, else when it is (publish_flush). */
 void publish_send(struct publish *p, struct publish_list *l);
+/* Send the waiting updates whose interval is up; the ms until the next
+ * one is due, or INT64_MAX when none waits. NULL-safe. */
+int64_t publish_flush(struct publish *p);
+/* At most one update a slice per interval_ms on the public stream; 0:
+ * every change at once. */
+void publish_set_interval(struct publish *p, int64_t interval_ms);
 /* Free the list's contents. */
 void publish_list_clear(struct publish_list *l);
 

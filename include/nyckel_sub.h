@@ -297,6 +297,11 @@ struct nyckel_sub_config {
     int silence_ms; /* no PUB message this long: reconnect; <= 0: 3000 */
     const struct nyckel_curve *curve; /* NULL: no CURVE; else copied, and
                                          both sockets are CURVE clients */
+    int exact; /* nonzero: the admins' stream ("!<topic>": every change at
+                  once, exact values) and exact snapshots; nyckeld grants
+                  it to admin keys only. Otherwise updates are suppressed
+                  and come at most once a slice per nyckeld's
+                  --publish-interval */
 };
 
 enum nyckel_sub_kind {

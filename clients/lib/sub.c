@@ -14,11 +14,10 @@
  *   SNAPSHOTTING Query sent on a fresh DEALER; PUB messages stay queued
  *                in ZeroMQ (RCVHWM SUB_RCVHWM) until the answer is in.
  *   LIVE         Updates applied by the per-slice chain rule: ignore if
- *                seq <= held, apply if prev_seq == held, else a gap and
- *                back to SNAPSHOTTING. Nothing from PUB for silence_ms:
- *                close SUB and back to CONNECTING.
- *   FAILED       The snapshot was refused or unusable; polls return the
- *                code.
+ *                seq <= held, apply if prev_seq <= held, else a gap (an
+ *                update in between was missed) and back to SNAPSHOTTING.
+ * Nothing from PUB for silence_ms: close SUB and back to CONNECTING. FAILED The
+ * snapshot was refused or unusable; polls return the code.
  *
  * Without a configured period there is nothing to snapshot: the
  * subscriber goes straight to LIVE and a slice enters the view with its
@@ -29,18 +28,17 @@
  * handshake on either makes the subscriber FAILED with the CURVE code,
  * instead of an endless round of NO_ANSWER and SILENCE.
  */
+#include "curve.h"
+#include "nyckel.pb-c.h"
+#include "nyckel_sub.h"
+#include "sub_wire.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
 #include <zmq.h>
-
-#include "curve.h"
-#include "nyckel.pb-c.h"
-#include "nyckel_sub.h"
-#include "sub_wire.h"
 
 #define SETTLE_MS 1500   /* > heartbeat interval (1 s) */
 #define RETRY_MS 1000    /* pause before asking again after no answer */
@@ -62,7 +60,8 @@ struct nyckel_sub {
     char *domain;      /* NULL: all */
     char *period;      /* NULL: all, no snapshot */
     char *rollup;      /* NULL: totals */
-    char *prefix;      /* subscription prefix */
+    char *prefix;      /* subscription prefix ("!..." when exact) */
+    int exact;         /* the admins' exact stream and snapshots */
     int timeout_ms;    /* snapshot answer */
     int silence_ms;    /* PUB silence before reconnecting */
     nyckel_sub_fn *fn; /* may be NULL */
@@ -307,6 +306,7 @@ static int start_snapshot(struct nyckel_sub *s)
         .domains = domains,
         .period = s->period,
         .rollup = s->rollup,
+        .exact = s->exact,
     };
     close_sock(&s->dealer, &s->dealer_mon);
     int rc = sub_wire_dealer_open(s->ctx, s->query_ep, sub_curve(s), &s->dealer,
@@ -449,6 +449,10 @@ static int on_update(struct nyckel_sub *s, const char *topic, size_t topic_len,
         !u->slice || !u->has_seq)
         goto out;
     sub_wire_slice_from_pb(&fresh, u->slice);
+    if (topic_len && topic[0] == '!') { /* the admins' stream */
+        topic++;
+        topic_len--;
+    }
     fill_from_topic(&fresh, topic, topic_len);
     if (!sub_wants(s, &fresh))
         goto out;
@@ -461,8 +465,12 @@ static int on_update(struct nyckel_sub *s, const char *topic, size_t topic_len,
 
     if (seq <= held)
         goto out; /* already in the view */
-    /* Without a snapshot a slice's first update cannot be judged. */
-    if (prev != held && (s->period || at >= 0)) {
+    /* Updates carry a slice's full state: one is missing only when the
+     * update before this one is newer than what the view holds (the
+     * public stream sends at most one a slice per interval, so prev may
+     * be older than a snapshot). Without a snapshot a slice's first
+     * update cannot be judged. */
+    if (prev > held && (s->period || at >= 0)) {
         struct nyckel_sub_event ev = {
             .kind = NYCKEL_SUB_GAP,
             .seq = seq,
@@ -770,15 +778,17 @@ int nyckel_sub_new(const struct nyckel_sub_config *cfg, nyckel_sub_fn *fn,
     }
     size_t plen = strlen(s->municipality) +
                   (s->domain ? strlen(s->domain) : 0) +
-                  (s->period ? strlen(s->period) : 0) + 4;
+                  (s->period ? strlen(s->period) : 0) + 5;
     s->prefix = sub_xmalloc(plen);
+    s->exact = cfg->exact;
+    const char *bang = s->exact ? "!" : "";
     if (s->domain && s->period)
-        snprintf(s->prefix, plen, "%s/%s/%s/", s->municipality, s->domain,
-                 s->period);
+        snprintf(s->prefix, plen, "%s%s/%s/%s/", bang, s->municipality,
+                 s->domain, s->period);
     else if (s->domain)
-        snprintf(s->prefix, plen, "%s/%s/", s->municipality, s->domain);
+        snprintf(s->prefix, plen, "%s%s/%s/", bang, s->municipality, s->domain);
     else
-        snprintf(s->prefix, plen, "%s/", s->municipality);
+        snprintf(s->prefix, plen, "%s%s/", bang, s->municipality);
     s->timeout_ms =
         cfg->timeout_ms > 0 ? cfg->timeout_ms : NYCKEL_SUB_DEFAULT_TIMEOUT_MS;
     s->silence_ms =

@@ -62,7 +62,7 @@ grep -q '^state-dir = /var/lib/nyckel$' "$EXAMPLE" ||
 
 # every setting the daemon prints is in the example, commented or not
 keys=$(sed -n 's/^\([a-z-]*\) =.*/\1/p' "$C/out")
-assert_eq "$(echo "$keys" | wc -l)" 12 "settings printed"
+assert_eq "$(echo "$keys" | wc -l)" 13 "settings printed"
 for k in $keys; do
     grep -qE "^#?$k =" "$EXAMPLE" || fail "the example lacks $k"
 done
@@ -70,8 +70,8 @@ echo "ok: the example shows all $(echo "$keys" | wc -l) settings"
 
 # its commented-out values are the built-in defaults
 sed 's/^#\([a-z-]* =\)/\1/' "$EXAMPLE" >"$C/uncommented.conf"
-[ "$(grep -cE '^[a-z-]+ =' "$C/uncommented.conf")" = 12 ] ||
-    fail "uncommenting the example did not give 12 settings"
+[ "$(grep -cE '^[a-z-]+ =' "$C/uncommented.conf")" = 13 ] ||
+    fail "uncommenting the example did not give 13 settings"
 check --config "$C/uncommented.conf" --state-dir "$NK_TMP/state"
 expect_rc 0 "the example uncommented"
 tail -n +3 "$C/out" >"$C/with-file"

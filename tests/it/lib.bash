@@ -12,6 +12,8 @@ NK_AS_OF=${NK_AS_OF:-2015-06-01}
 # client: small-number suppression off unless a script turns it on
 # (suppression.sh, curve.sh).
 export NYCKEL_SUPPRESS_BELOW=${NYCKEL_SUPPRESS_BELOW-0}
+# and every change published at once (watch_live.sh, slow_subscriber.sh)
+export NYCKEL_PUBLISH_INTERVAL=${NYCKEL_PUBLISH_INTERVAL-0}
 # client options of nk_start's readiness query (e.g. CURVE keys)
 NK_PROBE_ARGS=()
 

@@ -4,12 +4,15 @@
 # other figure resting on them) as null with status "suppressed" to a
 # subscriber, in query results and in live updates alike, and exactly to
 # an admin that asks for exact values; a slice of 6 households is served
-# as it is; a subscriber asking for exact values is refused.
+# as it is; a subscriber asking for exact values is refused. Live, a
+# subscriber gets no change of the 3-household slice and at most one
+# update a slice per --publish-interval; an admin's exact stream gets
+# every change.
 #   unit ekb: households a, b, c, 500 kr each in 2014-03, a also 2014-04:
 #     3 households, 4 household-months, avg_months 4/3
 #   unit soc: households d1..d6, 100 kr each in 2014-05: 6, all months 1
 . "$(dirname "$0")/lib.bash"
-export NYCKEL_SUPPRESS_BELOW=5
+export NYCKEL_SUPPRESS_BELOW=5 NYCKEL_PUBLISH_INTERVAL=2
 
 K=$NK_TMP/keys
 mkdir -p "$K"
@@ -80,19 +83,54 @@ grep -qE 'biståndshushåll.* x *$|households.* x *$' "$NK_TMP/table.txt" ||
     fail "no x for suppressed households in the table: $(cat "$NK_TMP/table.txt")"
 echo "ok: the table shows x for suppressed households"
 
-# live updates to a subscriber are suppressed too
-"$BUILD/nyckel-watch" --pub "$NK_PUB" --query "$NK_QUERY" $(as subscriber) \
-    --municipality 0127 --domain eb --period 2014 --rollup unit --for 4 \
-    --format json >"$NK_TMP/watch.jsonl" 2>"$NK_TMP/watch.err" &
-watch=$!
-sleep 1.5
+# live updates: a subscriber's stream shows no change that would show a
+# suppressed figure, and at most one update a slice per interval (2 s
+# here), the latest state; the admins' exact stream ("!", --exact) shows
+# every change at once. Three pushes to soc within the interval, one to
+# ekb (still 3 households).
+watch() { # watch WHO OUT [--exact]
+    local who=$1 out=$2
+    shift 2
+    "$BUILD/nyckel-watch" --pub "$NK_PUB" --query "$NK_QUERY" $(as "$who") \
+        --municipality 0127 --domain eb --period 2014 --rollup unit --for 7 \
+        --format json "$@" >"$out" 2>"$out.err" &
+}
+watch subscriber "$NK_TMP/sub.jsonl"
+sub_pid=$!
+watch admin "$NK_TMP/admin.jsonl" --exact
+admin_pid=$!
+sleep 2.5 # the initial push's updates are more than an interval old
+for e in 1 2 3; do
+    pay "s$e" soc "d$e" 2014-05 50 >"$NK_TMP/more.jsonl"
+    nk_push $(as admin) "$NK_TMP/more.jsonl" >/dev/null 2>&1 || fail "push $e"
+done
 pay c2 ekb c 2014-06 700 >"$NK_TMP/more.jsonl"
-nk_push $(as admin) "$NK_TMP/more.jsonl" >/dev/null 2>&1 || fail "second push"
-wait "$watch" || fail "nyckel-watch: $(cat "$NK_TMP/watch.err")"
-n=$(jq -c 'select(.slice.unit == "ekb")' "$NK_TMP/watch.jsonl" | wc -l)
-[ "$n" -ge 2 ] || fail "nyckel-watch showed $n ekb lines, want the snapshot and an update"
-last=$(jq -c 'select(.slice.unit == "ekb")' "$NK_TMP/watch.jsonl" | tail -n 1)
-assert_eq "$(jq -r .status.households <<<"$last")" suppressed "households of 3 in the live view"
-assert_eq "$(jq -r .metrics.paid <<<"$last")" null "paid of 3 households in the live view"
+nk_push $(as admin) "$NK_TMP/more.jsonl" >/dev/null 2>&1 || fail "ekb push"
+wait "$sub_pid" || fail "subscriber's nyckel-watch: $(cat "$NK_TMP/sub.jsonl.err")"
+wait "$admin_pid" || fail "admin's nyckel-watch: $(cat "$NK_TMP/admin.jsonl.err")"
+lines() { jq -c "select(.slice.unit == \"$2\")" "$1"; }
+# the snapshot line, then the updates
+assert_eq "$(lines "$NK_TMP/sub.jsonl" ekb | wc -l)" 1 \
+    "ekb lines (snapshot, no update) a subscriber saw"
+assert_eq "$(lines "$NK_TMP/sub.jsonl" ekb | jq -r .status.households)" suppressed \
+    "households of 3 in a subscriber's snapshot"
+n=$(lines "$NK_TMP/sub.jsonl" soc | wc -l)
+[ "$n" -ge 2 ] && [ "$n" -le 3 ] ||
+    fail "a subscriber saw $n soc lines, want the snapshot and 1 or 2 updates"
+echo "ok: three soc changes within the interval reached a subscriber in $((n - 1)) update(s)"
+assert_eq "$(lines "$NK_TMP/sub.jsonl" soc | tail -n 1 | jq -r .metrics.paid)" 750 \
+    "soc paid a subscriber saw last (the latest state)"
+assert_eq "$(lines "$NK_TMP/admin.jsonl" soc | wc -l)" 4 \
+    "soc lines the admin saw (snapshot and every change)"
+assert_eq "$(lines "$NK_TMP/admin.jsonl" ekb | tail -n 1 | jq -r .metrics.paid)" 2700 \
+    "ekb paid the admin saw last, exact"
+assert_eq "$(lines "$NK_TMP/admin.jsonl" ekb | tail -n 1 | jq -r .metrics.households)" 3 \
+    "ekb households the admin saw, exact"
+rc=0
+"$BUILD/nyckel-watch" --pub "$NK_PUB" --query "$NK_QUERY" $(as subscriber) \
+    --municipality 0127 --domain eb --period 2014 --for 1 --format json \
+    --exact >/dev/null 2>"$NK_TMP/w.err" || rc=$?
+[ "$rc" -ne 0 ] || fail "a subscriber's nyckel-watch --exact was served"
+echo "ok: a subscriber's nyckel-watch --exact is refused: $(head -n 1 "$NK_TMP/w.err")"
 nk_stop
 echo "ok: small counts suppressed for subscribers, exact for an admin who asks"

@@ -148,6 +148,10 @@ static const struct sub_row sub_rows[] = {
     /* the admin gets what it asks for */
     {KEY_C, "", ""},
     {KEY_C, "0180/", "0180/"},
+    /* the admins' exact stream ("!"): admins only */
+    {KEY_C, "!0180/", "!0180/"},
+    {KEY_B, "!", NULL},
+    {KEY_B, "!0127/", NULL},
     /* an exporter, or no client, nothing */
     {KEY_A, "", NULL},
     {KEY_A, "0127/", NULL},

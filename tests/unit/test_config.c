@@ -48,7 +48,7 @@
 /* Every variable config.c reads. */
 static const char *const env_names[] = {
     "NYCKEL_STATE_DIR", "NYCKEL_AS_OF", "NYCKEL_LOG_LEVEL",
-    "NYCKEL_SUPPRESS_BELOW",
+    "NYCKEL_SUPPRESS_BELOW", "NYCKEL_PUBLISH_INTERVAL",
     "XDG_STATE_HOME",   "HOME",         "NYCKEL_CONFIG",
 };
 #define ENV_COUNT (sizeof(env_names) / sizeof(env_names[0]))
@@ -1131,6 +1131,8 @@ static void test_help_text(void **state)
         "--keys FILE",
         "--insecure",
         "--metrics-listen HOST:PORT",
+        "--suppress-below N",
+        "--publish-interval SEC",
         "-h, --help",
         "-V, --version",
         "error, warn, info or debug (default info)",
