@@ -357,12 +357,13 @@ struct gen_opts {
 static void usage(FILE *f)
 {
     fputs(
-        "usage: nyckel-gen [options] > events.jsonl\n"
+        "Usage: nyckel-gen [OPTION]... > events.jsonl\n"
         "\n"
         "Writes deterministic synthetic case-system events as JSON Lines\n"
         "(the input format of nyckel-push) for a fictional municipality of\n"
         "about 100 000 inhabitants. Same seed and options, same bytes.\n"
         "\n"
+        "Options:\n"
         "  --seed N             random seed (default 1)\n"
         "  --municipality KOD   kommunkod, 4 digits; repeat or comma list\n"
         "                       for several (default 0127); source is\n"

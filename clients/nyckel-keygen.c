@@ -34,6 +34,7 @@ static void usage(FILE *out)
         "leaves the machine of its owner), and NAME.pub, the public key\n"
         "(0644; give it to whoever runs nyckeld), then print the public key.\n"
         "\n"
+        "Options:\n"
         "  -f, --force    replace NAME.key and NAME.pub if they exist\n"
         "                 (the old key pair is lost)\n"
         "  -h, --help     show this help and exit\n"

@@ -61,7 +61,8 @@ static void usage(FILE *out)
         out);
     cli_conn_help(out, 6, 24, CLI_USES_INGEST | CLI_USES_KEYS);
     fputs(
-        "      --format json|csv read every FILE in this format\n"
+        "      --format json|csv\n"
+        "                        read every FILE in this format\n"
         "      --batch-size N    events per batch, 1..1000 (default 500)\n"
         "      --window N        batches in flight at once, 1..64 (default 4)\n"
         "      --ack-timeout MS  resend a batch, with the same batch id, "

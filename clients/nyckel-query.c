@@ -58,6 +58,7 @@ static void usage(FILE *out)
         "   or: " PROG " --health [--format table|json] [options]\n"
         "Ask nyckeld for key ratios of one municipality and print them.\n"
         "\n"
+        "Options:\n"
         "  -m, --municipality CODE  kommunkod, e.g. 0127 (required)\n"
         "  -d, --domain D           eb, pl, inv or ec; repeat or comma list\n"
         "                           (default: every domain)\n"

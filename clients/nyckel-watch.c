@@ -77,6 +77,7 @@ static void usage(FILE *out)
             "Follow key ratios of one municipality live: a snapshot, then\n"
             "every update nyckeld publishes.\n"
             "\n"
+            "Options:\n"
             "  -m, --municipality CODE  kommunkod, e.g. 0127 (required)\n"
             "  -d, --domain D           eb, pl, inv or ec (default: all)\n"
             "  -p, --period P           period id, e.g. 2014 or 2014-08\n"

@@ -394,9 +394,15 @@ static int publish_topic(struct cellmap *cm, const char *topic, int32_t as_of,
     size_t blen, plen = 0;
     if ((rc = codec_update_encode(next, as_of_s, &s, &buf, &blen)))
         return rc;
-    /* a change that would show a suppressed figure is not published */
+    /* a change that would show a suppressed figure is not published;
+     * without suppression both streams carry the same bytes */
     s.metrics = pcm_m;
-    if (clear && (rc = codec_update_encode(next, as_of_s, &s, &pbuf, &plen))) {
+    if (below <= 1) {
+        pbuf = xmalloc(blen);
+        memcpy(pbuf, buf, blen);
+        plen = blen;
+    } else if (clear &&
+               (rc = codec_update_encode(next, as_of_s, &s, &pbuf, &plen))) {
         free(buf);
         return rc;
     }
@@ -491,6 +497,12 @@ void publish_send(struct publish *p, struct publish_list *l)
     for (size_t i = 0; p && i < l->n; i++) {
         snprintf(topic, sizeof(topic), "!%s", l->topics[i]);
         publish_frames(p, topic, l->bufs[i], l->lens[i]);
+        if (p->interval_ms == 0 && p->suppress_below <= 1) {
+            /* no suppression, no coalescing: the same stream twice, and
+             * the slice's own prev_seq is the one sent before */
+            publish_frames(p, l->topics[i], l->bufs[i], l->lens[i]);
+            continue;
+        }
         struct publish_slot *slot = publish_slot_of(p, l->topics[i]);
         free(slot->pending); /* a newer state replaces a waiting one */
         slot->pending = NULL;

@@ -127,7 +127,7 @@ void cli_conn_help(FILE *out, int indent, int col, unsigned uses)
         int width = indent + (int)strlen(h->flag);
 
         fprintf(out, "%*s%s", indent, "", h->flag);
-        if (width + 1 > col) {
+        if (width + 2 > col) {
             fputc('\n', out);
             width = 0;
         }
