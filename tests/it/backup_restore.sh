@@ -7,7 +7,8 @@
 . "$(dirname "$0")/lib.bash"
 
 "$BUILD/nyckel-gen" --seed 41 --kinds payment,placement,referral,decision \
-    --from 2013-01 --to 2014-12 --households 600 >"$NK_TMP/events.jsonl"
+    --from 2013-01 --to 2014-12 --households "$(nk_asan && echo 400 || echo 600)" \
+    >"$NK_TMP/events.jsonl"
 nk_start
 "$BUILD/nyckel-push" --ingest "$NK_INGEST" --spool "$NK_TMP/spool" \
     --batch-size 20 --window 1 "$NK_TMP/events.jsonl" 2>/dev/null &

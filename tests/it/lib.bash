@@ -35,6 +35,13 @@ fail() {
     exit 1
 }
 
+# nk_asan: true when $BUILD's nyckeld runs under AddressSanitizer (the
+# SAN=1 build of make check), where every request costs several times
+# as much: scripts size their work by it.
+nk_asan() {
+    ldd "$BUILD/nyckeld" 2>/dev/null | grep -q libasan
+}
+
 # assert_eq GOT WANT WHAT
 assert_eq() {
     [ "$1" = "$2" ] || fail "$3: got '$1', want '$2'"

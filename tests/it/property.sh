@@ -12,7 +12,7 @@
 # SIGUSR1 between pushes. Negative controls: the model with a deliberate
 # error (PROP_BREAK=1..4) must disagree with nyckeld.
 #
-#   SEEDS=200 (how many; 60 under ASan)  PROP_SEED=1 (the first)
+#   SEEDS=200 (how many; 40 under ASan)  PROP_SEED=1 (the first)
 #   PROP_KINDS=2 (period kinds per seed, of 7, rotating with the seed)
 #   PROP_CHUNK=SEEDS/4 (seeds per nyckeld)  PROP_AS_OF, PROP_ADVANCE
 #   (the as-of date and the days the clock is moved, instead of each
@@ -24,8 +24,8 @@
 
 # Under AddressSanitizer every nyckel-query costs about four times as
 # much: fewer seeds there (the normal build runs 200).
-if ldd "$BUILD/nyckeld" 2>/dev/null | grep -q libasan; then
-    SEEDS=${SEEDS:-60}
+if nk_asan; then
+    SEEDS=${SEEDS:-40}
 else
     SEEDS=${SEEDS:-200}
 fi
