@@ -244,6 +244,15 @@ static char *auth_read_file(const char *path, char *why, size_t why_len)
     return buf;
 }
 
+int auth_keys_load(const char *path, struct auth_client **clients, size_t *n,
+                   char *why, size_t why_len)
+{
+    char *text = auth_read_file(path, why, why_len);
+    int rc = text ? auth_keys_parse(text, path, clients, n, why, why_len) : -1;
+    free(text);
+    return rc;
+}
+
 /* -------------------------------------------------------------- scopes */
 
 static const struct auth_client *auth_find(const struct auth *a,
@@ -543,15 +552,9 @@ int auth_new(void *zctx, const char *secret_file, const char *keys_file,
     struct auth *a = xcalloc(1, sizeof(*a));
     atomic_init(&a->stop, false);
     atomic_init(&a->refused, 0);
-    char *text = NULL;
-    if (keyfile_read(secret_file, true, a->secret, why, why_len))
+    if (keyfile_read(secret_file, true, a->secret, why, why_len) ||
+        auth_keys_load(keys_file, &a->clients, &a->n_clients, why, why_len))
         goto fail;
-    if (!(text = auth_read_file(keys_file, why, why_len)) ||
-        auth_keys_parse(text, keys_file, &a->clients, &a->n_clients, why,
-                        why_len))
-        goto fail;
-    free(text);
-    text = NULL;
     int linger = 0;
     if (!(a->zap = zmq_socket(zctx, ZMQ_REP)) ||
         zmq_setsockopt(a->zap, ZMQ_LINGER, &linger, sizeof(linger)) ||
@@ -564,7 +567,6 @@ int auth_new(void *zctx, const char *secret_file, const char *keys_file,
     *out = a;
     return 0;
 fail:
-    free(text);
     if (a->zap)
         zmq_close(a->zap);
     auth_clients_free(a->clients, a->n_clients);

@@ -102,7 +102,13 @@ int auth_subscriptions(const struct auth_client *c, const char *prefix,
 /* Handshakes refused so far. */
 uint64_t auth_refused(const struct auth *a);
 
-/* Parse a keys file's text (for auth_new and tests) into *clients
+/* Read and parse the keys file at path (for auth_new and
+ * --check-config) into *clients (sorted, freed with auth_clients_free).
+ * 0, or -1 with why ("path: ..." or "path line N: ..."). */
+int auth_keys_load(const char *path, struct auth_client **clients, size_t *n,
+                   char *why, size_t why_len);
+
+/* Parse a keys file's text (for auth_keys_load and tests) into *clients
  * (sorted by key, freed with auth_clients_free). 0, or -1 with why. */
 int auth_keys_parse(const char *text, const char *name,
                     struct auth_client **clients, size_t *n, char *why,

@@ -19,10 +19,15 @@ int cell_key(char *key, const char *muni, const char *domain,
 
 int cell_key_split(const char *key, struct cell_key_parts *parts)
 {
-    size_t len = strlen(key);
-    if (len >= sizeof(parts->buf))
+    return cell_key_split_n(key, strlen(key), parts);
+}
+
+int cell_key_split_n(const char *key, size_t len, struct cell_key_parts *parts)
+{
+    if (len >= sizeof(parts->buf) || memchr(key, '\0', len))
         return -EINVAL;
-    memcpy(parts->buf, key, len + 1);
+    memcpy(parts->buf, key, len);
+    parts->buf[len] = '\0';
     char *f[4];
     char *p = parts->buf;
     for (int i = 0; i < 3; i++) {

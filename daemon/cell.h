@@ -37,6 +37,8 @@ struct cell_key_parts {
 };
 /* 0, or -EINVAL when key is not a well-formed cell key. */
 int cell_key_split(const char *key, struct cell_key_parts *parts);
+/* The same for a key of len bytes, not NUL-terminated (a scanned one). */
+int cell_key_split_n(const char *key, size_t len, struct cell_key_parts *parts);
 
 /* Counters of the cell at key (all zero when absent); n <= CELL_COUNTERS_MAX.
  */

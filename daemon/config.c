@@ -60,7 +60,6 @@
 /* Bytes of one line of the configuration file, without its newline. */
 #define CONFIG_LINE_MAX 1024
 /* Bytes of a keys file, as auth.c reads it (--check-config). */
-#define CONFIG_KEYS_FILE_MAX (1024 * 1024)
 /* The only section of the configuration file. */
 #define CONFIG_SECTION "nyckeld"
 
@@ -1170,34 +1169,6 @@ static int config_check_endpoint(const char *name, const char *ep)
                           name, ep, (int)tlen, ep);
 }
 
-/* The file path, NUL-terminated (malloc'd), or NULL with why; as
- * auth.c reads a keys file. */
-static char *config_read_text(const char *path, char *why, size_t why_len)
-{
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        snprintf(why, why_len, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = xmalloc(CONFIG_KEYS_FILE_MAX + 1);
-    size_t n = fread(buf, 1, CONFIG_KEYS_FILE_MAX + 1, f);
-    bool err = ferror(f);
-    fclose(f);
-    if (err || n > CONFIG_KEYS_FILE_MAX) {
-        snprintf(why, why_len, "%s: %s", path,
-                 err ? "read error" : "larger than 1 MiB");
-        free(buf);
-        return NULL;
-    }
-    buf[n] = '\0';
-    if (strlen(buf) != n) {
-        snprintf(why, why_len, "%s: holds a NUL byte", path);
-        free(buf);
-        return NULL;
-    }
-    return buf;
-}
-
 /* bytes as the largest K/M/G/T it is a whole number of. */
 static void config_format_size(uint64_t bytes, char out[32])
 {
@@ -1257,7 +1228,7 @@ static void config_print(const struct config *cfg, FILE *out)
     fflush(out);
 }
 
-int config_check(const struct config *cfg, config_keys_parse_fn keys_parse)
+int config_check(const struct config *cfg, config_keys_check_fn keys_check)
 {
     char why[CONFIG_PATH_MAX + 256];
     int problems = 0;
@@ -1273,10 +1244,8 @@ int config_check(const struct config *cfg, config_keys_parse_fn keys_parse)
         memset(z85, 0, sizeof(z85));
     }
     if (cfg->keys[0]) {
-        char *text = config_read_text(cfg->keys, why, sizeof(why));
-        if (text == NULL || keys_parse(text, cfg->keys, why, sizeof(why)))
+        if (keys_check(cfg->keys, why, sizeof(why)))
             problems += config_problem("keys: %s", why);
-        free(text);
     }
     if (problems > 0) {
         config_problem("configuration has %d problem%s", problems,

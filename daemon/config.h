@@ -71,22 +71,22 @@ bool config_endpoint_is_local(const char *endpoint);
  */
 int config_parse(int argc, char **argv, struct config *cfg);
 
-/* Parses a keys file's text (name for messages): 0, or -1 with a reason
- * in why. main passes auth's parser: config does not depend on auth. */
-typedef int (*config_keys_parse_fn)(const char *text, const char *name,
-                                    char *why, size_t why_len);
+/* Reads and parses the keys file at path: 0, or -1 with a reason in
+ * why. main passes auth's loader: config does not depend on auth. */
+typedef int (*config_keys_check_fn)(const char *path, char *why,
+                                    size_t why_len);
 
 /*
  * --check-config: check what cfg names, without creating or binding
  * anything: the state directory exists and is writable, or its parent
  * is (nyckeld creates only the last component); the CURVE secret key
- * loads (keyfile_read); the keys file reads and parses (keys_parse); the
+ * loads (keyfile_read); the keys file reads and parses (keys_check); the
  * endpoints are well formed (tcp host:port, ipc path that fits a UNIX
  * socket address in an existing directory). Then "nyckeld: configuration
  * OK" and the effective settings, "key = value" a line (an empty value:
  * the default; secrets only as file names), to stdout and 0; or each
  * problem, "nyckeld: <what>: <why>", to stderr and 1.
  */
-int config_check(const struct config *cfg, config_keys_parse_fn keys_parse);
+int config_check(const struct config *cfg, config_keys_check_fn keys_check);
 
 #endif

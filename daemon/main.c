@@ -85,13 +85,12 @@ static int main_backup(const struct config *cfg)
     return 0;
 }
 
-/* --check-config: the keys file parses as auth_new would parse it. */
-static int main_keys_parse(const char *text, const char *name, char *why,
-                           size_t why_len)
+/* --check-config: the keys file loads as auth_new would load it. */
+static int main_keys_check(const char *path, char *why, size_t why_len)
 {
     struct auth_client *clients = NULL;
     size_t n = 0;
-    if (auth_keys_parse(text, name, &clients, &n, why, why_len))
+    if (auth_keys_load(path, &clients, &n, why, why_len))
         return -1;
     auth_clients_free(clients, n);
     return 0;
@@ -110,7 +109,7 @@ int main(int argc, char **argv)
     if (cfg.mode == CONFIG_MODE_BACKUP)
         return main_backup(&cfg);
     if (cfg.mode == CONFIG_MODE_CHECK)
-        return config_check(&cfg, main_keys_parse);
+        return config_check(&cfg, main_keys_check);
     clock_set_fixed(cfg.as_of_day);
     loop_signals_install();
 

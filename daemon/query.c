@@ -447,13 +447,9 @@ static int candidates_collect(void *ctx, const char *key, size_t klen,
     (void)val;
     (void)len;
     struct candidates *c = ctx;
-    char buf[CELL_KEY_MAX];
     struct cell_key_parts k;
-    if (klen >= sizeof(buf))
-        return 0;
-    memcpy(buf, key, klen);
-    buf[klen] = '\0';
-    if (cell_key_split(buf, &k) || !query_slice_is_rollup(k.slice, c->rollup))
+    if (cell_key_split_n(key, klen, &k) ||
+        !query_slice_is_rollup(k.slice, c->rollup))
         return 0;
     c->source = k.period_id;
     return c->d->affected(&k, c->as_of, candidates_emit, c);
