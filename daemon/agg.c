@@ -32,28 +32,31 @@ void agg_acc_init(struct agg_acc *a)
 {
     a->cap = 256;
     a->n = 0;
-    a->slots = xcalloc(a->cap, sizeof(*a->slots));
+    a->slots = xmalloc(a->cap * sizeof(*a->slots));
+    a->keys = xcalloc(a->cap, sizeof(*a->keys));
 }
 
 void agg_acc_free(struct agg_acc *a)
 {
     free(a->slots);
+    free(a->keys);
     *a = (struct agg_acc){0};
 }
 
-static size_t agg_acc_slot(const struct agg_acc *a, const struct period *p,
-                           int raw)
+/* (period, raw) in one nonzero word: month indexes are below 2^20
+ * (PERIOD_YEAR_MAX * 12), kinds below 8, raw slices below 256. */
+static uint64_t agg_acc_key(const struct period *p, int raw)
 {
-    uint64_t h =
-        ((uint64_t)(uint32_t)p->first_month * 31 + (uint32_t)p->last_month) *
-            31 +
-        (uint64_t)p->kind;
-    h = (h * 31 + (uint64_t)raw) * 0x9E3779B97F4A7C15ULL;
+    return 1 | (uint64_t)(p->kind & 7) << 1 | (uint64_t)(raw & 0xff) << 4 |
+           (uint64_t)((uint32_t)p->first_month & 0xfffff) << 12 |
+           (uint64_t)((uint32_t)p->last_month & 0xfffff) << 32;
+}
+
+static size_t agg_acc_slot(const struct agg_acc *a, uint64_t key)
+{
+    uint64_t h = key * 0x9E3779B97F4A7C15ULL;
     size_t i = (size_t)(h >> 32) & (a->cap - 1);
-    while (a->slots[i].used &&
-           !(a->slots[i].raw == raw && a->slots[i].period.kind == p->kind &&
-             a->slots[i].period.first_month == p->first_month &&
-             a->slots[i].period.last_month == p->last_month))
+    while (a->keys[i] && a->keys[i] != key)
         i = (i + 1) & (a->cap - 1);
     return i;
 }
@@ -63,17 +66,22 @@ int64_t *agg_acc_at(struct agg_acc *a, const struct period *p, int raw)
     if ((a->n + 1) * 2 > a->cap) {
         struct agg_acc old = *a;
         a->cap *= 2;
-        a->slots = xcalloc(a->cap, sizeof(*a->slots));
+        a->slots = xmalloc(a->cap * sizeof(*a->slots));
+        a->keys = xcalloc(a->cap, sizeof(*a->keys));
         for (size_t i = 0; i < old.cap; i++)
-            if (old.slots[i].used)
-                a->slots[agg_acc_slot(a, &old.slots[i].period,
-                                      old.slots[i].raw)] = old.slots[i];
+            if (old.keys[i]) {
+                size_t j = agg_acc_slot(a, old.keys[i]);
+                a->slots[j] = old.slots[i];
+                a->keys[j] = old.keys[i];
+            }
         free(old.slots);
+        free(old.keys);
     }
-    size_t i = agg_acc_slot(a, p, raw);
-    if (!a->slots[i].used) {
-        a->slots[i] =
-            (struct agg_acc_entry){.period = *p, .raw = raw, .used = true};
+    uint64_t key = agg_acc_key(p, raw);
+    size_t i = agg_acc_slot(a, key);
+    if (!a->keys[i]) {
+        a->slots[i] = (struct agg_acc_entry){.period = *p, .raw = raw};
+        a->keys[i] = key;
         a->n++;
     }
     return a->slots[i].d;
@@ -141,9 +149,8 @@ bool agg_slice_by_age(const char *slice)
 static int agg_aux_key(char *key, const char *muni, const char *domain,
                        const char *space, const char *when, const char *slice)
 {
-    int n = snprintf(key, CELL_KEY_MAX, "%s/%s/%s/%s/%s", muni, domain, space,
-                     when, slice);
-    return n < 0 || n >= CELL_KEY_MAX ? -ENAMETOOLONG : 0;
+    const char *parts[5] = {muni, domain, space, when, slice};
+    return cell_join(key, parts, 5);
 }
 
 static int agg_day_key(char *key, const char *muni, const char *domain,

@@ -66,12 +66,16 @@ struct agg_domain {
 struct agg_acc_entry {
     struct period period;
     int raw; /* the domain's raw slice index */
-    bool used;
     int64_t d[CELL_COUNTERS_MAX];
 };
 
 struct agg_acc {
-    struct agg_acc_entry *slots; /* open addressing, power of two */
+    struct agg_acc_entry *slots; /* open addressing, power of two; a
+                                  * slot is in use when its key is not 0
+                                  * (slots are not zeroed: a placement
+                                  * of years fills thousands) */
+    uint64_t *keys; /* packed (period, raw) of each slot, 0 = empty:
+                     * probing reads 8 bytes a slot, not a whole entry */
     size_t cap, n;
 };
 

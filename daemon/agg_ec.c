@@ -73,7 +73,7 @@ static int ec_accrue(struct cellmap *cm, const struct event *e, int32_t lo,
         s = b;
     }
     for (size_t i = 0; i < acc.cap && rc == 0; i++)
-        if (acc.slots[i].used)
+        if (acc.keys[i])
             rc = ec_add(cm, e, &acc.slots[i].period, acc.slots[i].d);
     agg_acc_free(&acc);
     return rc;

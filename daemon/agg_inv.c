@@ -163,15 +163,37 @@ static int inv_slices(const struct inv_dims *d, enum inv_raw r, int year,
     }
 }
 
-/* Add delta to the cells of raw slice r of d in period per. */
+/* The slices of every raw slice of dims d for the periods containing a
+ * month of year: they start in that year or, R12 windows, the year
+ * before. Formatted once per month instead of once per period and raw
+ * slice, which was a quarter of a decision's cost. */
+struct inv_slice_table {
+    int year;                /* the month's year */
+    int n[INV_RAW_COUNT][2]; /* slices labelled by year - 1, year */
+    char s[INV_RAW_COUNT][2][INV_SLICES_PER_RAW][CELL_SLICE_MAX];
+};
+
+static void inv_slice_table_make(struct inv_slice_table *t,
+                                 const struct inv_dims *d, int year)
+{
+    t->year = year;
+    for (enum inv_raw r = 0; r < INV_RAW_COUNT; r++)
+        for (int k = 0; k < 2; k++)
+            t->n[r][k] = inv_slices(d, r, year - 1 + k, t->s[r][k]);
+}
+
+/* Add delta to the cells of raw slice r (of t's dims) in period per, a
+ * period containing a month of t's year. */
 static int inv_add_raw(struct cellmap *cm, const char *muni,
-                       const struct inv_dims *d, enum inv_raw r,
+                       const struct inv_slice_table *t, enum inv_raw r,
                        const struct period *per, const int64_t *delta)
 {
-    char s[INV_SLICES_PER_RAW][CELL_SLICE_MAX], key[CELL_KEY_MAX];
-    int n = inv_slices(d, r, period_month_year(per->first_month), s);
-    for (int i = 0; i < n; i++) {
-        int rc = cell_key(key, muni, "inv", per, s[i]);
+    char key[CELL_KEY_MAX];
+    int k = period_month_year(per->first_month) - t->year + 1;
+    if (k < 0 || k > 1)
+        return -EINVAL; /* not a period containing a month of t's year */
+    for (int i = 0; i < t->n[r][k]; i++) {
+        int rc = cell_key(key, muni, "inv", per, t->s[r][k][i]);
         if (rc || (rc = cell_add(cm, key, delta, INV_COUNTERS)))
             return rc;
     }
@@ -188,9 +210,11 @@ static int inv_count(struct cellmap *cm, const char *muni,
                                  PERIOD_CONTAINING_MAX);
     int64_t delta[INV_COUNTERS] = {0};
     delta[counter] = value;
+    struct inv_slice_table t;
+    inv_slice_table_make(&t, d, period_month_year(period_month_of_day(day)));
     for (size_t i = 0; i < n; i++)
         for (enum inv_raw r = 0; r < INV_RAW_COUNT; r++) {
-            int rc = inv_add_raw(cm, muni, d, r, &pers[i], delta);
+            int rc = inv_add_raw(cm, muni, &t, r, &pers[i], delta);
             if (rc)
                 return rc;
         }
@@ -207,21 +231,42 @@ static int inv_case_key(char *key, const char *muni, const char *source,
     return n < 0 || n >= CELLMAP_KEY_MAX ? -ENAMETOOLONG : 0;
 }
 
+/* The member keys of case c's ongoing months, one per raw slice that
+ * its opening has (the same for every month of the case). */
+struct inv_ongoing_keys {
+    bool has[INV_RAW_COUNT];
+    char key[INV_RAW_COUNT][CELLMAP_KEY_MAX];
+};
+
+static int inv_ongoing_keys_make(struct inv_ongoing_keys *k, const char *muni,
+                                 const struct inv_case *c)
+{
+    char raw[INV_SLICES_PER_RAW][CELL_SLICE_MAX];
+    for (enum inv_raw r = 0; r < INV_RAW_COUNT; r++) {
+        k->has[r] = inv_slices(&c->open.dims, r, 0, raw) > 0;
+        if (k->has[r] &&
+            snprintf(k->key[r], CELLMAP_KEY_MAX, "%s/inv/ongoing/%s/%s\x1f%s",
+                     muni, raw[0], c->source, c->case_id) >= CELLMAP_KEY_MAX)
+            return -ENAMETOOLONG;
+    }
+    return 0;
+}
+
 /* Month m in (sign +1) or out of (-1) case c's ongoing months. */
 static int inv_ongoing_move(struct cellmap *cm, const char *muni,
-                            const struct inv_case *c, int32_t m, int sign)
+                            const struct inv_case *c,
+                            const struct inv_ongoing_keys *k, int32_t m,
+                            int sign)
 {
-    char raw[INV_SLICES_PER_RAW][CELL_SLICE_MAX], key[CELLMAP_KEY_MAX];
     struct period pers[PERIOD_CONTAINING_MAX];
     size_t n = period_containing(m, pers, PERIOD_CONTAINING_MAX);
+    struct inv_slice_table t;
+    bool have_t = false; /* made on first need: most months move little */
     for (enum inv_raw r = 0; r < INV_RAW_COUNT; r++) {
-        if (!inv_slices(&c->open.dims, r, 0, raw))
+        if (!k->has[r])
             continue;
-        if (snprintf(key, sizeof(key), "%s/inv/ongoing/%s/%s\x1f%s", muni,
-                     raw[0], c->source, c->case_id) >= (int)sizeof(key))
-            return -ENAMETOOLONG;
         member_window before, after;
-        int rc = member_move(cm, key, m, sign, &before, &after);
+        int rc = member_move(cm, k->key[r], m, sign, &before, &after);
         if (rc)
             return rc;
         if (before == after)
@@ -230,24 +275,28 @@ static int inv_ongoing_move(struct cellmap *cm, const char *muni,
             int64_t d[INV_COUNTERS] = {0}, unused_m, unused_lt;
             member_period_delta(&pers[i], m, before, after, 0, &d[INV_ONGOING],
                                 &unused_m, &unused_lt);
-            if ((rc = inv_add_raw(cm, muni, &c->open.dims, r, &pers[i], d)))
+            if (d[INV_ONGOING] == 0)
+                continue; /* already counted in the period */
+            if (!have_t) {
+                inv_slice_table_make(&t, &c->open.dims, period_month_year(m));
+                have_t = true;
+            }
+            if ((rc = inv_add_raw(cm, muni, &t, r, &pers[i], d)))
                 return rc;
         }
     }
     return 0;
 }
 
-/* Months first..last (inclusive, may be empty) in or out of ongoing. */
 static int inv_ongoing_range(struct cellmap *cm, const char *muni,
                              const struct inv_case *c, int32_t first,
                              int32_t last, int sign)
 {
-    for (int32_t m = first; m <= last; m++) {
-        int rc = inv_ongoing_move(cm, muni, c, m, sign);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    struct inv_ongoing_keys k;
+    int rc = inv_ongoing_keys_make(&k, muni, c);
+    for (int32_t m = first; m <= last && rc == 0; m++)
+        rc = inv_ongoing_move(cm, muni, c, &k, m, sign);
+    return rc;
 }
 
 static int inv_case_asof_mark(struct cellmap *cm, const struct inv_case *c,
@@ -280,9 +329,12 @@ static int inv_case_contribute(struct cellmap *cm, const char *muni,
             if (x->day <= period_add_months(o->day, INV_DEADLINE_MONTHS))
                 d[INV_WITHIN] = sign;
         }
+        struct inv_slice_table t;
+        inv_slice_table_make(&t, &x->dims,
+                             period_month_year(period_month_of_day(x->day)));
         for (size_t i = 0; i < n; i++)
             for (enum inv_raw r = 0; r < INV_RAW_COUNT; r++)
-                if ((rc = inv_add_raw(cm, muni, &x->dims, r, &pers[i], d)))
+                if ((rc = inv_add_raw(cm, muni, &t, r, &pers[i], d)))
                     return rc;
     }
     if (o->day < 0)
@@ -400,12 +452,14 @@ static int inv_unexecuted_accrue(struct cellmap *cm, const struct event *e,
             size_t n = period_containing(m, pers, PERIOD_CONTAINING_MAX);
             int64_t d[INV_COUNTERS] = {0};
             d[INV_NOT_EXECUTED] = sign;
+            struct inv_slice_table t;
+            inv_slice_table_make(&t, &dims, period_month_year(m));
             for (size_t i = 0; i < n; i++) {
                 if (pers[i].last_month != m)
                     continue;
                 for (enum inv_raw r = 0; r < INV_RAW_COUNT; r++) {
                     int rc =
-                        inv_add_raw(cm, e->municipality, &dims, r, &pers[i], d);
+                        inv_add_raw(cm, e->municipality, &t, r, &pers[i], d);
                     if (rc)
                         return rc;
                 }

@@ -7,14 +7,31 @@
 #include <stdio.h>
 #include <string.h>
 
+int cell_join(char *key, const char *const *parts, size_t n)
+{
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(parts[i]);
+        if (at + len + (i + 1 < n) >= CELL_KEY_MAX) {
+            key[0] = '\0';
+            return -ENAMETOOLONG;
+        }
+        memcpy(key + at, parts[i], len);
+        at += len;
+        if (i + 1 < n)
+            key[at++] = '/';
+    }
+    key[at] = '\0';
+    return 0;
+}
+
 int cell_key(char *key, const char *muni, const char *domain,
              const struct period *p, const char *slice)
 {
     char pid[PERIOD_ID_MAX];
     period_format(p, pid);
-    int n =
-        snprintf(key, CELL_KEY_MAX, "%s/%s/%s/%s", muni, domain, pid, slice);
-    return n < 0 || n >= CELL_KEY_MAX ? -ENAMETOOLONG : 0;
+    const char *parts[4] = {muni, domain, pid, slice};
+    return cell_join(key, parts, 4);
 }
 
 int cell_key_split(const char *key, struct cell_key_parts *parts)
@@ -63,6 +80,13 @@ int cell_read(struct cellmap *m, const char *key, int64_t *counters, size_t n)
 
 int cell_add(struct cellmap *m, const char *key, const int64_t *delta, size_t n)
 {
+    /* adding nothing would still load and dirty the cell (and publish
+     * it): distinct counters often move in a few of the periods only */
+    size_t k = 0;
+    while (k < n && delta[k] == 0)
+        k++;
+    if (k == n)
+        return 0;
     size_t len;
     int err;
     unsigned char *val =

@@ -24,6 +24,11 @@
 #define CELL_TOTAL "total"
 #define CELL_DIMS_MAX 4 /* dims in one slice */
 
+/* Writes parts[0..n) joined by '/' into key[CELL_KEY_MAX]: the hottest
+ * string of a batch (every cell update names its cell), so by hand, not
+ * snprintf. 0, or -ENAMETOOLONG (key then ""). */
+int cell_join(char *key, const char *const *parts, size_t n);
+
 /* Writes "muni/domain/period/slice" into key[CELL_KEY_MAX].
  * 0, or -ENAMETOOLONG. */
 int cell_key(char *key, const char *muni, const char *domain,

@@ -67,19 +67,34 @@ int member_move(struct cellmap *cm, const char *key, int32_t m, int64_t delta,
     return rc;
 }
 
+/* Bits set in w. Not __builtin_popcount: without -mpopcnt that is a
+ * call into libgcc, a twentieth of a batch of decisions. */
+static int member_popcount(member_window w)
+{
+    uint32_t x = w;
+    x = x - ((x >> 1) & 0x55555555u);
+    x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+    x = (x + (x >> 4)) & 0x0f0f0f0fu;
+    return (int)((x * 0x01010101u) >> 24);
+}
+
 void member_period_delta(const struct period *per, int32_t m,
                          member_window before, member_window after,
                          int long_term_months, int64_t *distinct,
                          int64_t *months, int64_t *long_term)
 {
+    /* the period's months as bits of the window around m */
+    int32_t lo = per->first_month - (m - MEMBER_REACH);
+    int32_t hi = per->last_month - (m - MEMBER_REACH);
+    if (lo < 0)
+        lo = 0;
+    if (hi > 2 * MEMBER_REACH)
+        hi = 2 * MEMBER_REACH;
     member_window bits = 0;
-    for (int32_t x = per->first_month; x <= per->last_month; x++) {
-        int32_t d = x - (m - MEMBER_REACH);
-        if (d >= 0 && d <= 2 * MEMBER_REACH)
-            bits |= 1u << d;
-    }
-    int nb = __builtin_popcount(before & bits);
-    int na = __builtin_popcount(after & bits);
+    if (lo <= hi)
+        bits = (member_window)(((uint64_t)1 << (hi + 1)) - ((uint64_t)1 << lo));
+    int nb = member_popcount(before & bits);
+    int na = member_popcount(after & bits);
     *distinct = (na != 0) - (nb != 0);
     *months = na - nb;
     *long_term = long_term_months
