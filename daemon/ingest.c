@@ -28,6 +28,12 @@
 #include <time.h>
 
 #define INGEST_RETRIES 64 /* map growths for one batch */
+/* Batches applied in one commit, at most, and the payload bytes after
+ * which no more are added: a group of small batches is one commit; big
+ * batches (a backfill's 1 000 events) go a few at a time, so that the
+ * heartbeat and queries wait for one group at most. */
+#define INGEST_GROUP_MAX 32
+#define INGEST_GROUP_BYTES (256 * 1024)
 
 struct ingest {
     struct router *router;
@@ -192,26 +198,57 @@ static int ingest_event(struct cellmap *cm, const struct auth_client *who,
     return rc;
 }
 
-/* Apply the decoded batch in one transaction; commit. */
-static int ingest_apply(struct store *st, const struct auth_client *who,
-                        const struct codec_batch *b, int32_t as_of, int below,
-                        struct codec_event_ack *acks,
-                        char (*texts)[VALIDATE_TEXT_MAX], uint64_t *seq,
+/*
+ * One batch of a group. Batches waiting together on the socket are
+ * applied in one transaction with one durable commit (group commit):
+ * an adapter sending small batches at a steady rate would otherwise
+ * pay a commit, and the publishing of every slice it touches, per
+ * batch. Each is still acknowledged on its own, after the commit.
+ */
+struct ingest_slot {
+    const struct auth_client *who;    /* borrowed, from the router */
+    struct codec_batch b;             /* decoded */
+    int rc;                           /* decoding's, then applying's */
+    bool forbidden;                   /* a key that may not push */
+    struct codec_event_ack *acks;     /* one per event of b, or NULL */
+    char (*texts)[VALIDATE_TEXT_MAX]; /* their texts */
+    uint64_t seq;                     /* global sequence after its commit */
+    struct stats_batch tally;         /* what it came to */
+};
+
+/* True when slot is to be applied (decoded, allowed). */
+static bool ingest_slot_applies(const struct ingest_slot *slot)
+{
+    return slot->rc == 0 && !slot->forbidden;
+}
+
+/* Apply the applicable batches of slots[0..n) in one transaction and
+ * commit: their acks are set, their updates appended to updates (none
+ * when it fails), *seq the sequence after the commit. */
+static int ingest_apply(struct store *st, struct ingest_slot *slots, size_t n,
+                        int32_t as_of, int below, uint64_t *seq,
                         struct publish_list *updates)
 {
     struct store_txn *t = NULL;
     struct cellmap *cm = NULL;
     uint64_t next = 0;
+    size_t mark = updates->n;
     int rc = store_txn_begin(st, true, &t);
     if (rc)
         goto out;
     cm = cellmap_new(store_load, t);
     if ((rc = store_seq_get(t, &next)))
         goto out;
-    for (size_t i = 0; i < b->n_events; i++)
-        if ((rc = ingest_event(cm, who, &b->events[i], b->raw[i], b->raw_len[i],
-                               as_of, &acks[i], texts[i])))
-            goto out;
+    for (size_t k = 0; k < n; k++) {
+        struct ingest_slot *sl = &slots[k];
+        if (!ingest_slot_applies(sl))
+            continue;
+        for (size_t i = 0; i < sl->b.n_events; i++)
+            if ((rc = ingest_event(cm, sl->who, &sl->b.events[i], sl->b.raw[i],
+                                   sl->b.raw_len[i], as_of, &sl->acks[i],
+                                   sl->texts[i])))
+                goto out;
+    }
     if ((rc = publish_prepare(cm, as_of, below, &next, NULL, 0, updates)) ||
         (rc = store_flush(t, cm)) || (rc = store_seq_put(t, next)))
         goto out;
@@ -222,8 +259,22 @@ out:
     store_txn_abort(&t);
     cellmap_destroy(&cm);
     if (rc)
-        publish_list_clear(updates);
+        publish_list_truncate(updates, mark);
     return rc;
+}
+
+/* ingest_apply, redone after growing the map as often as it is full. */
+static int ingest_apply_grow(struct store *st, struct ingest_slot *slots,
+                             size_t n, int32_t as_of, int below, uint64_t *seq,
+                             struct publish_list *updates)
+{
+    for (int tries = 0;; tries++) {
+        int rc = ingest_apply(st, slots, n, as_of, below, seq, updates);
+        if (rc != STORE_EMAPFULL || tries == INGEST_RETRIES)
+            return rc;
+        if ((rc = store_grow(st)))
+            return rc;
+    }
 }
 
 /* One line per batch with rejected events: how many, and why (reason
@@ -310,100 +361,133 @@ static void ingest_tally(struct stats_batch *t,
     }
 }
 
-/* ingest_batch, and what the batch came to in *tally (zeroed here). */
-static int ingest_batch_tally(struct store *st, const struct auth_client *who,
-                              const void *buf, size_t len, int32_t as_of,
-                              int below, uint8_t **ack, size_t *ack_len,
-                              struct publish_list *updates,
-                              struct stats_batch *tally)
+/* Decode the batch in buf for slots->who; what is refused stays
+ * unapplied. */
+static void ingest_slot_open(struct ingest_slot *slot,
+                             const struct auth_client *who, const void *buf,
+                             size_t len)
 {
-    struct codec_batch b = {0};
-    struct codec_ack a = {.status = CODEC_ACCEPTED};
-    struct codec_event_ack *acks = NULL;
-    char(*texts)[VALIDATE_TEXT_MAX] = NULL;
-    uint64_t seq = 0;
-    int fatal = 0;
+    memset(slot, 0, sizeof(*slot));
+    slot->who = who;
+    slot->rc = codec_batch_decode(buf, len, &slot->b);
+    if (slot->rc)
+        return;
+    slot->tally.events = slot->b.n_events;
+    if (!(who && who->role != AUTH_SUBSCRIBER)) {
+        slot->forbidden = true;
+        return;
+    }
+    slot->acks =
+        xcalloc(slot->b.n_events ? slot->b.n_events : 1, sizeof(*slot->acks));
+    slot->texts =
+        xcalloc(slot->b.n_events ? slot->b.n_events : 1, sizeof(*slot->texts));
+}
 
+/* Apply the batches of slots[0..n) that apply: together in one commit,
+ * or, when that fails and there were several, each in its own, so that
+ * one batch's failure (a full disk, a broken store) is its own. Each
+ * slot's rc and seq say how it went. */
+static void ingest_apply_slots(struct store *st, struct ingest_slot *slots,
+                               size_t n, int32_t as_of, int below,
+                               struct publish_list *updates)
+{
+    size_t applies = 0;
+    for (size_t k = 0; k < n; k++)
+        applies += ingest_slot_applies(&slots[k]);
+    if (applies == 0)
+        return;
+    uint64_t seq = 0;
+    int rc = ingest_apply_grow(st, slots, n, as_of, below, &seq, updates);
+    if (rc == 0 || applies == 1) {
+        for (size_t k = 0; k < n; k++)
+            if (ingest_slot_applies(&slots[k])) {
+                slots[k].rc = rc;
+                slots[k].seq = seq;
+            }
+        return;
+    }
+    for (size_t k = 0; k < n; k++)
+        if (ingest_slot_applies(&slots[k]))
+            slots[k].rc = ingest_apply_grow(st, &slots[k], 1, as_of, below,
+                                            &slots[k].seq, updates);
+}
+
+/* The ack of slot (*ack, malloc'd), its tally, log lines; the slot's
+ * memory is freed. commit_s: the time its commit took. Returns 0, or
+ * a code after which the store cannot go on. */
+static int ingest_slot_close(struct ingest_slot *slot, double commit_s,
+                             uint8_t **ack, size_t *ack_len)
+{
+    struct codec_ack a = {.status = CODEC_ACCEPTED,
+                          .batch_id = slot->b.batch_id};
+    struct stats_batch *tally = &slot->tally;
     char refusal[CODEC_WHY_MAX + 64]; /* the ack's text when refused */
-    struct timespec t0, t1;
-    memset(tally, 0, sizeof(*tally));
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    int rc = codec_batch_decode(buf, len, &b);
-    a.batch_id = b.batch_id;
-    if (rc == 0)
-        tally->events = b.n_events;
-    if (rc == 0 && !(who && who->role != AUTH_SUBSCRIBER)) {
+    int rc = slot->rc, fatal = 0;
+    if (rc == 0 && slot->forbidden) {
         tally->refused = true;
         tally->refusal = STATS_REFUSED_FORBIDDEN;
         a.status = CODEC_REJECTED;
         a.reason = stats_refusal_name(STATS_REFUSED_FORBIDDEN);
         a.text = "this client's key may not push events";
         log_warn("ingest: batch %llu refused: forbidden: a %s key",
-                 (unsigned long long)b.batch_id,
-                 who ? "subscriber" : "unknown");
-        goto reply;
-    }
-    if (rc == 0) {
-        acks = xcalloc(b.n_events, sizeof(*acks));
-        texts = xcalloc(b.n_events ? b.n_events : 1, sizeof(*texts));
-        for (int tries = 0;; tries++) {
-            rc = ingest_apply(st, who, &b, as_of, below, acks, texts, &seq,
-                              updates);
-            if (rc != STORE_EMAPFULL || tries == INGEST_RETRIES)
-                break;
-            if ((rc = store_grow(st)))
-                break;
-        }
-    }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    if (rc) {
+                 (unsigned long long)slot->b.batch_id,
+                 slot->who ? "subscriber" : "unknown");
+    } else if (rc) {
         tally->refused = true;
         tally->refusal = ingest_refusal(rc);
         a.status = CODEC_REJECTED;
         a.reason = stats_refusal_name(tally->refusal);
         if (rc <= CODEC_EOVERSIZED && rc >= CODEC_ETOOMANY)
             snprintf(refusal, sizeof(refusal), "%s%s%s", codec_strerror(rc),
-                     b.why[0] ? ": " : "", b.why);
+                     slot->b.why[0] ? ": " : "", slot->b.why);
         else
             snprintf(refusal, sizeof(refusal), "%s", store_strerror(rc));
         a.text = refusal;
         if (tally->refusal == STATS_REFUSED_INTERNAL) {
-            log_error("ingest: batch %llu: %s", (unsigned long long)b.batch_id,
-                      a.text);
+            log_error("ingest: batch %llu: %s",
+                      (unsigned long long)slot->b.batch_id, a.text);
             if (store_is_fatal(rc))
                 fatal = rc;
         } else {
             log_warn("ingest: batch %llu refused: %s: %s",
-                     (unsigned long long)b.batch_id, a.reason, a.text);
+                     (unsigned long long)slot->b.batch_id, a.reason, a.text);
         }
     } else {
-        a.n_acks = b.n_events;
-        a.acks = acks;
-        a.seq = seq;
-        ingest_log_rejections(b.batch_id, acks, b.n_events);
-        ingest_tally(tally, acks, b.n_events);
-        tally->commit_s = (double)(t1.tv_sec - t0.tv_sec) +
-                          (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-        log_debug("ingest: batch %llu: %zu events, %zu updates, %.1f ms",
-                  (unsigned long long)b.batch_id, b.n_events, updates->n,
-                  (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-                      (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+        a.n_acks = slot->b.n_events;
+        a.acks = slot->acks;
+        a.seq = slot->seq;
+        ingest_log_rejections(slot->b.batch_id, slot->acks, slot->b.n_events);
+        ingest_tally(tally, slot->acks, slot->b.n_events);
+        tally->commit_s = commit_s;
+        log_debug("ingest: batch %llu: %zu events, %.1f ms",
+                  (unsigned long long)slot->b.batch_id, slot->b.n_events,
+                  commit_s * 1e3);
     }
-reply:
     rc = codec_ack_encode(&a, ack, ack_len);
-    free(acks);
-    free(texts);
-    codec_batch_free(&b);
+    free(slot->acks);
+    free(slot->texts);
+    codec_batch_free(&slot->b);
     return fatal ? fatal : rc;
+}
+
+static double ingest_seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) +
+           (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
 int ingest_batch(struct store *st, const struct auth_client *who,
                  const void *buf, size_t len, int32_t as_of, int below,
                  uint8_t **ack, size_t *ack_len, struct publish_list *updates)
 {
-    struct stats_batch tally;
-    return ingest_batch_tally(st, who, buf, len, as_of, below, ack, ack_len,
-                              updates, &tally);
+    struct ingest_slot slot;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ingest_slot_open(&slot, who, buf, len);
+    ingest_apply_slots(st, &slot, 1, as_of, below, updates);
+    return ingest_slot_close(&slot, ingest_seconds_since(&t0), ack, ack_len);
 }
 
 /* The store's sequence and map use into the self-metrics. */
@@ -422,18 +506,32 @@ void ingest_set_stats(struct ingest *in, struct stats *stats)
 }
 
 /* One batch from the router: apply, ack, then publish. */
-static int ingest_on_request(void *ctx, const struct auth_client *who,
-                             const void *payload, size_t len, uint8_t **reply,
-                             size_t *reply_len)
+static int ingest_on_group(void *ctx, struct router_request *reqs, size_t n)
 {
     struct ingest *in = ctx;
-    struct stats_batch tally;
-    int rc = ingest_batch_tally(in->st, who, payload, len, in->as_of,
-                                publish_suppress_below(in->pub), reply,
-                                reply_len, &in->pending, &tally);
-    stats_add_batch(in->stats, &tally);
+    struct ingest_slot slots[INGEST_GROUP_MAX];
+    struct timespec t0;
+    int fatal = 0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (n > INGEST_GROUP_MAX)
+        n = INGEST_GROUP_MAX; /* the router was asked for no more */
+    for (size_t k = 0; k < n; k++)
+        ingest_slot_open(&slots[k], reqs[k].who, reqs[k].payload, reqs[k].len);
+    ingest_apply_slots(in->st, slots, n, in->as_of,
+                       publish_suppress_below(in->pub), &in->pending);
+    double commit_s = ingest_seconds_since(&t0);
+    for (size_t k = 0; k < n; k++) {
+        int rc = ingest_slot_close(&slots[k], commit_s, &reqs[k].reply,
+                                   &reqs[k].reply_len);
+        stats_add_batch(in->stats, &slots[k].tally);
+        if (rc && !fatal)
+            fatal = rc;
+    }
+    if (n > 1)
+        log_debug("ingest: %zu batches in one commit, %zu updates", n,
+                  in->pending.n);
     ingest_stats_store(in);
-    return rc;
+    return fatal;
 }
 
 /* The ack is out: now the updates. */
@@ -446,7 +544,8 @@ static void ingest_after_ack(void *ctx)
 int ingest_handle(struct ingest *in, int32_t as_of)
 {
     in->as_of = as_of;
-    return router_serve(in->router, ingest_on_request, ingest_after_ack, in);
+    return router_serve_group(in->router, INGEST_GROUP_MAX, INGEST_GROUP_BYTES,
+                              ingest_on_group, ingest_after_ack, in);
 }
 
 /* Entity keys listed under AGG_ASOF_PREFIX in the members db. */

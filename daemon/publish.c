@@ -447,13 +447,20 @@ int publish_prepare(struct cellmap *cm, int32_t as_of, int below, uint64_t *seq,
     return rc;
 }
 
-void publish_list_clear(struct publish_list *l)
+void publish_list_truncate(struct publish_list *l, size_t n)
 {
-    for (size_t i = 0; i < l->n; i++) {
+    for (size_t i = n; i < l->n; i++) {
         free(l->topics[i]);
         free(l->bufs[i]);
         free(l->pub_bufs[i]);
     }
+    if (n < l->n)
+        l->n = n;
+}
+
+void publish_list_clear(struct publish_list *l)
+{
+    publish_list_truncate(l, 0);
     free(l->topics);
     free(l->bufs);
     free(l->lens);

@@ -83,6 +83,9 @@ int64_t publish_flush(struct publish *p);
 void publish_set_interval(struct publish *p, int64_t interval_ms);
 /* Free the list's contents. */
 void publish_list_clear(struct publish_list *l);
+/* Drop the updates from index n on (those of a transaction that did not
+ * commit). */
+void publish_list_truncate(struct publish_list *l, size_t n);
 
 struct store;
 struct store_txn;

@@ -39,6 +39,28 @@ typedef int (*router_handler_fn)(void *ctx, const struct auth_client *who,
 /* Called after each reply has been sent (may be NULL). */
 typedef void (*router_after_fn)(void *ctx);
 
+/* One request of a group (router_serve_group). */
+struct router_request {
+    const struct auth_client *who; /* auth_client_of() its User-Id */
+    const void *payload;           /* valid during the group's fn */
+    size_t len;                    /* bytes */
+    uint8_t *reply;                /* set by fn, malloc'd; NULL: none */
+    size_t reply_len;              /* bytes */
+};
+
+/* Answers the n requests of a group at once (each reply into its
+ * request). A nonzero return stops router_serve_group with that code,
+ * after the replies were sent. */
+typedef int (*router_group_fn)(void *ctx, struct router_request *reqs,
+                               size_t n);
+
+/* Handle the requests waiting on the socket as one group: receive the
+ * first, then more while they are waiting, up to max_requests and until
+ * max_bytes of payload are in hand; fn once; send each reply in order;
+ * after once. 0 at once when nothing waits; else 0 or fn's return. */
+int router_serve_group(struct router *r, size_t max_requests, size_t max_bytes,
+                       router_group_fn fn, router_after_fn after, void *ctx);
+
 /* Handle the requests waiting on the socket, at most ROUTER_TURN_MAX:
  * fn, send its reply, then after. 0, or fn's nonzero return (after its
  * reply was sent). */
