@@ -24,6 +24,8 @@
 #include <time.h>
 #include <zmq.h>
 
+#define MAIN_REBUILD_GROWTHS 64 /* map doublings for one --rebuild */
+
 /* --rebuild and --verify: 0 done and clean, 1 failed or differences. */
 static int main_rebuild(const struct config *cfg)
 {
@@ -40,7 +42,18 @@ static int main_rebuild(const struct config *cfg)
         log_error("store: open %s: %s", cfg->state_dir, store_strerror(rc));
         return 1;
     }
-    rc = rebuild_run(st, verify, stdout, &r);
+    /* The recomputed records are written in one transaction beside the
+     * old ones until it commits: a store that fills more than half its
+     * map needs a bigger one. Grow and redo, as a batch does. */
+    for (int tries = 0;; tries++) {
+        rc = rebuild_run(st, verify, stdout, &r);
+        if (rc != STORE_EMAPFULL || tries == MAIN_REBUILD_GROWTHS)
+            break;
+        if ((rc = store_grow(st)))
+            break;
+        log_info("%s: map full, grown to %llu MiB, starting again", what,
+                 (unsigned long long)(store_map_bytes(st) >> 20));
+    }
     store_close(&st);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double s = (double)(t1.tv_sec - t0.tv_sec) +
