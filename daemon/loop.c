@@ -48,9 +48,9 @@ static int64_t loop_now_ms(void)
 
 int loop_run(const struct loop_parts *parts)
 {
-    zmq_pollitem_t items[3] = {
+    /* queries are answered on their own thread (query_start) */
+    zmq_pollitem_t items[2] = {
         {.socket = ingest_socket(parts->ingest), .events = ZMQ_POLLIN},
-        {.socket = query_socket(parts->query), .events = ZMQ_POLLIN},
         {.socket = publish_socket(parts->publish), .events = ZMQ_POLLIN},
     };
     int32_t as_of = parts->as_of;
@@ -78,7 +78,7 @@ int loop_run(const struct loop_parts *parts)
         int64_t to_flush = publish_flush(parts->publish);
         if (to_flush < wait)
             wait = to_flush;
-        if (zmq_poll(items, 3, (long)(wait > 0 ? wait : 0)) < 0) {
+        if (zmq_poll(items, 2, (long)(wait > 0 ? wait : 0)) < 0) {
             if (errno == EINTR)
                 continue;
             rc = -errno;
@@ -91,16 +91,17 @@ int loop_run(const struct loop_parts *parts)
                 clock_set_fixed(clock_as_of() + 1);
         }
         int32_t today = clock_as_of();
-        if (today != as_of && ingest_rollover(parts->ingest, as_of, today) == 0)
+        if (today != as_of &&
+            ingest_rollover(parts->ingest, as_of, today) == 0) {
             as_of = today; /* else tried again on the next turn */
+            query_set_as_of(parts->query, as_of);
+        }
         if (items[0].revents & ZMQ_POLLIN) {
             rc = ingest_handle(parts->ingest, as_of);
             if (rc)
                 goto out;
         }
         if (items[1].revents & ZMQ_POLLIN)
-            query_handle(parts->query, as_of);
-        if (items[2].revents & ZMQ_POLLIN)
             publish_handle(parts->publish);
     }
     log_info("loop: %s received, stopping",

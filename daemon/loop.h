@@ -1,6 +1,7 @@
 /*
- * loop.h — nyckeld's event loop: zmq_poll over the ingest and query
- * sockets, the heartbeat timer, the as-of date rollover, and SIGTERM /
+ * loop.h — nyckeld's event loop: zmq_poll over the ingest and pub
+ * sockets (queries have a thread of their own, query_start), the
+ * heartbeat timer, the as-of date rollover, and SIGTERM /
  * SIGINT (the batch in hand is finished first: batches are handled one
  * at a time and the flag is read between them). With a fixed --as-of,
  * SIGUSR1 moves it one day on, as midnight would (for tests and replays).

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <zmq.h>
 
@@ -188,6 +189,17 @@ int main(int argc, char **argv)
              as_of, cfg.as_of_day >= 0 ? " (fixed)" : "",
              auth ? "CURVE" : "no CURVE (loopback)");
 
+    /* Catch up with the clock before the first query is answered (the
+     * loop would do it on its first turn, but queries have their own
+     * thread): a restart must not answer as of the day it stopped. */
+    if (store_as_of != clock_as_of() &&
+        ingest_rollover(in, store_as_of, clock_as_of()) == 0)
+        store_as_of = clock_as_of(); /* else the loop tries again */
+    query_set_as_of(q, store_as_of);
+    if ((rc = query_start(q))) {
+        log_error("query: start its thread: %s", strerror(-rc));
+        goto out;
+    }
     struct loop_parts parts = {.store = st,
                                .ingest = in,
                                .query = q,

@@ -12,6 +12,7 @@
 #include "codec.h"
 #include "log.h"
 #include "period.h"
+#include "publish.h"
 #include "router.h"
 #include "stats.h"
 #include "suppress.h"
@@ -19,21 +20,30 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zmq.h>
 
 #ifndef NYCKEL_VERSION
 #define NYCKEL_VERSION "0.0.0"
 #endif
 
+#define QUERY_STOP_CHECK_MS 100 /* the thread's poll timeout */
+
 struct query {
     struct router *router;
     struct store *st;
     struct stats *stats; /* borrowed; NULL: health answers store figures */
-    int32_t as_of;       /* of the queries being answered */
+    atomic_int as_of;    /* the loop's as-of day (health answers) */
     int suppress_below;  /* suppress.h threshold of non-exact answers */
+    pthread_t thread;    /* answering, once query_start() ran */
+    bool started;        /* thread runs */
+    atomic_bool stop;    /* asks the thread to end */
 };
 
 int query_new(void *zctx, const char *endpoint, struct auth *auth,
@@ -54,6 +64,10 @@ void query_destroy(struct query **qp)
     struct query *q = qp ? *qp : NULL;
     if (!q)
         return;
+    if (q->started) {
+        atomic_store(&q->stop, true);
+        pthread_join(q->thread, NULL);
+    }
     router_destroy(&q->router);
     free(q);
     *qp = NULL;
@@ -718,6 +732,15 @@ static int query_answer(struct store *st, struct stats *stats,
         }
     if ((rc = store_txn_begin(st, false, &t)) || (rc = store_seq_get(t, &seq)))
         goto reply;
+    /* The as-of day the snapshot's records are of: the loop's may have
+     * moved on by a rollover that this snapshot predates (or the other
+     * way round) when queries run on their own thread. */
+    uint64_t stored_as_of;
+    bool found;
+    if ((rc = store_meta_get(t, PUBLISH_AS_OF_KEY, &stored_as_of, &found)))
+        goto reply;
+    if (found)
+        as_of = (int32_t)(int64_t)stored_as_of;
     cm = cellmap_new(store_load, t);
     for (size_t i = 0; i < n_d && rc == 0 && !a.error; i++)
         rc = query_domain(&a, t, cm, ds[i], &q, ps, n_p, as_of);
@@ -771,7 +794,7 @@ static int query_on_request(void *ctx, const struct auth_client *who,
                             size_t *reply_len)
 {
     struct query *q = ctx;
-    if (query_answer(q->st, q->stats, who, payload, len, q->as_of,
+    if (query_answer(q->st, q->stats, who, payload, len, atomic_load(&q->as_of),
                      q->suppress_below, reply, reply_len))
         *reply = NULL; /* could not even encode a refusal: no answer */
     return 0;
@@ -779,6 +802,47 @@ static int query_on_request(void *ctx, const struct auth_client *who,
 
 int query_handle(struct query *q, int32_t as_of)
 {
-    q->as_of = as_of;
+    query_set_as_of(q, as_of);
     return router_serve(q->router, query_on_request, NULL, q);
+}
+
+void query_set_as_of(struct query *q, int32_t as_of)
+{
+    atomic_store(&q->as_of, as_of);
+}
+
+/* The query thread: answer whatever waits, check for the stop now and
+ * then. It owns the query socket from its start to its end. */
+static void *query_main(void *arg)
+{
+    struct query *q = arg;
+    zmq_pollitem_t item = {.socket = router_socket(q->router),
+                           .events = ZMQ_POLLIN};
+    while (!atomic_load(&q->stop)) {
+        int n = zmq_poll(&item, 1, QUERY_STOP_CHECK_MS);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            log_error("query: poll: %s", zmq_strerror(errno));
+            break;
+        }
+        if (n > 0 && (item.revents & ZMQ_POLLIN))
+            router_serve(q->router, query_on_request, NULL, q);
+    }
+    return NULL;
+}
+
+int query_start(struct query *q)
+{
+    /* The thread inherits this mask: SIGTERM and the others go to the
+     * main loop, which stops on them. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&q->thread, NULL, query_main, q);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc)
+        return -rc;
+    q->started = true;
+    return 0;
 }

@@ -30,8 +30,16 @@ struct stats;
  * the store's figures). */
 void query_set_stats(struct query *q, struct stats *stats);
 
-/* Answer every query waiting on the socket. */
+/* Answer every query waiting on the socket (when no thread does). */
 int query_handle(struct query *q, int32_t as_of);
+
+/* Answer queries on a thread of their own from now on (query_destroy
+ * stops it): a query then waits for no batch. Queries are answered as
+ * of the as-of day their read transaction's snapshot holds; health
+ * answers show the one the loop last set here. Call the setters above
+ * before. 0 or -errno. */
+int query_start(struct query *q);
+void query_set_as_of(struct query *q, int32_t as_of);
 
 /* Answer one encoded Query of client who (auth_client_of(); NULL:
  * unknown, refused) with an encoded QueryResult (*out, malloc'd).

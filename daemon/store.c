@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <lmdb.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,14 +32,19 @@ struct store {
     MDB_env *env;
     MDB_dbi dbi[CELLMAP_DB_COUNT];
     MDB_dbi meta;
-    uint64_t map_bytes;     /* current map size */
-    uint64_t max_bytes;     /* ceiling */
-    uint64_t committed_seq; /* global sequence of the last commit */
+    uint64_t map_bytes;             /* current map size */
+    uint64_t max_bytes;             /* ceiling */
+    _Atomic uint64_t committed_seq; /* global sequence of the last commit */
+    /* Read transactions (of any thread: the query thread's too) hold it
+     * shared, a map growth exclusively: LMDB may resize the map only
+     * while no transaction of the process is open. */
+    pthread_rwlock_t grow_lock;
 };
 
 struct store_txn {
     struct store *s;
     MDB_txn *txn;
+    bool reader;  /* read-only: holds grow_lock shared */
     bool seq_set; /* store_seq_put called */
     uint64_t seq; /* its value */
 };
@@ -127,12 +133,13 @@ static unsigned store_test_flags(void)
     return 0;
 }
 
-static int store_open_schema(const char *dir, uint64_t max_bytes,
-                             bool old_ok, struct store **out)
+static int store_open_schema(const char *dir, uint64_t max_bytes, bool old_ok,
+                             struct store **out)
 {
     struct store *s = xcalloc(1, sizeof(*s));
     MDB_txn *txn = NULL;
     int rc;
+    pthread_rwlock_init(&s->grow_lock, NULL);
 
     if (mkdir(dir, 0700) && errno != EEXIST) {
         rc = -errno;
@@ -144,8 +151,8 @@ static int store_open_schema(const char *dir, uint64_t max_bytes,
     if ((rc = mdb_env_create(&s->env)) ||
         (rc = mdb_env_set_maxdbs(s->env, CELLMAP_DB_COUNT + 1)) ||
         (rc = mdb_env_set_mapsize(s->env, s->map_bytes)) ||
-        (rc = mdb_env_open(s->env, dir, MDB_NOTLS | store_test_flags(),
-                           0600))) {
+        (rc =
+             mdb_env_open(s->env, dir, MDB_NOTLS | store_test_flags(), 0600))) {
         rc = store_rc(rc);
         goto fail;
     }
@@ -169,9 +176,11 @@ static int store_open_schema(const char *dir, uint64_t max_bytes,
     if ((rc = store_check_schema(s, old_ok)))
         goto fail;
     struct store_txn *rt;
+    uint64_t seq = 0;
     if ((rc = store_txn_begin(s, false, &rt)))
         goto fail;
-    rc = store_seq_get(rt, &s->committed_seq);
+    rc = store_seq_get(rt, &seq);
+    s->committed_seq = seq;
     store_txn_abort(&rt);
     if (rc)
         goto fail;
@@ -185,6 +194,7 @@ fail:
         mdb_txn_abort(txn);
     if (s->env)
         mdb_env_close(s->env);
+    pthread_rwlock_destroy(&s->grow_lock);
     free(s);
     return rc;
 }
@@ -206,6 +216,7 @@ void store_close(struct store **sp)
     if (!s)
         return;
     mdb_env_close(s->env);
+    pthread_rwlock_destroy(&s->grow_lock);
     free(s);
     *sp = NULL;
 }
@@ -213,12 +224,18 @@ void store_close(struct store **sp)
 int store_txn_begin(struct store *s, bool write, struct store_txn **t)
 {
     MDB_txn *txn;
+    if (!write)
+        pthread_rwlock_rdlock(&s->grow_lock);
     int rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &txn);
-    if (rc)
+    if (rc) {
+        if (!write)
+            pthread_rwlock_unlock(&s->grow_lock);
         return store_rc(rc);
+    }
     *t = xcalloc(1, sizeof(**t));
     (*t)->s = s;
     (*t)->txn = txn;
+    (*t)->reader = !write;
     return 0;
 }
 
@@ -227,6 +244,8 @@ int store_txn_commit(struct store_txn **t)
     int rc = store_rc(mdb_txn_commit((*t)->txn));
     if (rc == 0 && (*t)->seq_set)
         (*t)->s->committed_seq = (*t)->seq;
+    if ((*t)->reader)
+        pthread_rwlock_unlock(&(*t)->s->grow_lock);
     free(*t);
     *t = NULL;
     return rc;
@@ -237,6 +256,8 @@ void store_txn_abort(struct store_txn **t)
     if (!t || !*t)
         return;
     mdb_txn_abort((*t)->txn);
+    if ((*t)->reader)
+        pthread_rwlock_unlock(&(*t)->s->grow_lock);
     free(*t);
     *t = NULL;
 }
@@ -366,13 +387,17 @@ int store_grow(struct store *s)
     uint64_t next = s->map_bytes * 2;
     if (next > s->max_bytes)
         next = s->max_bytes;
+    uint64_t before = s->map_bytes;
+    pthread_rwlock_wrlock(&s->grow_lock);
     int rc = mdb_env_set_mapsize(s->env, next);
+    if (rc == 0)
+        s->map_bytes = next;
+    pthread_rwlock_unlock(&s->grow_lock);
     if (rc)
         return store_rc(rc);
     log_info("store: map grown from %llu to %llu MiB",
-             (unsigned long long)(s->map_bytes >> 20),
+             (unsigned long long)(before >> 20),
              (unsigned long long)(next >> 20));
-    s->map_bytes = next;
     return 0;
 }
 
@@ -390,9 +415,11 @@ int store_usage(struct store *s, struct store_usage *u)
 {
     MDB_envinfo info;
     MDB_stat st;
+    pthread_rwlock_rdlock(&s->grow_lock); /* the map's size may change */
     int rc = mdb_env_info(s->env, &info);
     if (rc == 0)
         rc = mdb_env_stat(s->env, &st);
+    pthread_rwlock_unlock(&s->grow_lock);
     if (rc)
         return store_rc(rc);
     u->map_bytes = info.me_mapsize;
