@@ -214,7 +214,7 @@ clean:
 format:
 	clang-format -i daemon/*.c daemon/*.h clients/*.c clients/lib/*.c \
 	    clients/lib/*.h include/*.h tests/unit/*.c tests/it/*.c \
-	    tests/fuzz/*.c tests/fuzz/*.h
+	    tests/fuzz/*.c tests/fuzz/*.h bench/*.c bench/*.h
 
 # tests/fuzz: libFuzzer targets that double as corpus replays (STYLE 10).
 # `make check` replays the committed corpus through each target with the
@@ -282,5 +282,38 @@ fuzz: deps
 
 fuzz-corpus: $(BUILD)/tests/fuzz_gen_corpus
 	$(Q)$(BUILD)/tests/fuzz_gen_corpus tests/fuzz/corpus
+
+# `make bench` (issue 8): nyckel-bench, optimised and without sanitizers
+# in its own $(BENCH_BUILD), run against the daemon and clients built
+# there; results in bench/RESULTS.md. Not part of `all` or `check`.
+# The peers (bench/peer*.c: Redis over hiredis, PostgreSQL over libpq)
+# are compiled in when present; without them `--peers none` is the only
+# choice. BENCH_ARGS passes options to nyckel-bench (see its --help).
+BENCH_BUILD    ?= build/bench
+BENCH_ARGS     ?=
+BENCH_DEB_PKGS := redis-server libhiredis-dev postgresql libpq-dev
+BENCH_SRCS     := $(wildcard bench/*.c)
+ifneq ($(wildcard bench/peer.c),)
+BENCH_CFLAGS := -DBENCH_HAVE_PEERS $(shell pkg-config --cflags hiredis libpq 2>/dev/null)
+BENCH_LIBS   := $(shell pkg-config --libs hiredis libpq 2>/dev/null || echo -lhiredis -lpq)
+endif
+
+$(BUILD)/obj/bench/%.o: CFLAGS_ALL += -Ibench -Iclients/lib $(BENCH_CFLAGS)
+
+# the daemon's pure period and cell modules (bench/bench.h): the same
+# periods and age bands as nyckeld's
+$(BUILD)/nyckel-bench: $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRCS)) \
+                       $(BUILD)/obj/daemon/period.o $(BUILD)/obj/daemon/cell.o \
+                       $(BUILD)/obj/daemon/cellmap.o $(BUILD)/obj/daemon/xalloc.o \
+                       $(BUILD)/libnyckel.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LDLIBS_ALL) $(BENCH_LIBS)
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory deps DEB_PKGS="$(BENCH_DEB_PKGS)"
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BENCH_BUILD) SAN= \
+	    OPT="-O2 -g -DNDEBUG" all $(BENCH_BUILD)/nyckel-bench
+	$(Q)$(BENCH_BUILD)/nyckel-bench --bin $(BENCH_BUILD) \
+	    --report bench/RESULTS.md $(BENCH_ARGS)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
