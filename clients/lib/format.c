@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -564,12 +565,59 @@ static int csv_put_prefixed(FILE *out, const char *prefix, const char *id)
     return rc;
 }
 
+static bool metric_suppressed(const struct nyckel_metric *m)
+{
+    return m->status && strcmp(m->status, "suppressed") == 0;
+}
+
+/* True when some value of r is suppressed: CSV then says which, in a
+ * last column (an empty cell alone cannot tell them from null). */
+static bool result_suppressed(const struct nyckel_result *r)
+{
+    for (size_t i = 0; i < r->n_slices; i++) {
+        const struct nyckel_slice *s = &r->slices[i];
+        for (size_t j = 0; j < s->n_metrics; j++)
+            if (metric_suppressed(&s->metrics[j]))
+                return true;
+        for (size_t j = 0; j < s->n_previous; j++)
+            if (metric_suppressed(&s->previous[j]))
+                return true;
+    }
+    return false;
+}
+
+/* The suppressed column of slice s: the ids of its suppressed values
+ * (prev_<id> for an earlier year's) separated by ';', as one field. */
+static int csv_suppressed(FILE *out, const struct nyckel_slice *s)
+{
+    size_t len = 1;
+    for (size_t j = 0; j < s->n_metrics; j++)
+        len += strlen(s->metrics[j].id) + 1;
+    for (size_t j = 0; j < s->n_previous; j++)
+        len += strlen(s->previous[j].id) + 6;
+    char *ids = sub_xmalloc(len);
+    size_t at = 0;
+    ids[0] = '\0';
+    for (size_t j = 0; j < s->n_metrics; j++)
+        if (metric_suppressed(&s->metrics[j]))
+            at += (size_t)snprintf(ids + at, len - at, "%s%s", at ? ";" : "",
+                                   s->metrics[j].id);
+    for (size_t j = 0; j < s->n_previous; j++)
+        if (metric_suppressed(&s->previous[j]))
+            at += (size_t)snprintf(ids + at, len - at, "%sprev_%s",
+                                   at ? ";" : "", s->previous[j].id);
+    int rc = at ? csv_put(out, ids) : 0;
+    free(ids);
+    return rc;
+}
+
 int nyckel_format_csv(FILE *out, const struct nyckel_result *r)
 {
     int rc = 0;
     size_t n_ids = 0, n_cmp = 0;
     const char **ids = metric_ids(r, &n_ids, 0);
     const char **cmp = result_compared(r) ? metric_ids(r, &n_cmp, 1) : NULL;
+    bool suppressed = result_suppressed(r);
     char num[64];
 
 #define TRY(expr)                                                              \
@@ -591,6 +639,8 @@ int nyckel_format_csv(FILE *out, const struct nyckel_result *r)
         LIT(",");
         TRY(csv_put_prefixed(out, "change_pct_", cmp[j]));
     }
+    if (suppressed)
+        LIT(",suppressed");
     LIT("\n");
     for (size_t i = 0; i < r->n_slices; i++) {
         const struct nyckel_slice *s = &r->slices[i];
@@ -627,6 +677,10 @@ int nyckel_format_csv(FILE *out, const struct nyckel_result *r)
                 m = change_value(s, (size_t)k);
                 TRY(csv_number(out, &m, s->domain));
             }
+        }
+        if (suppressed) {
+            LIT(",");
+            TRY(csv_suppressed(out, s));
         }
         LIT("\n");
     }

@@ -83,6 +83,19 @@ grep -qE 'biståndshushåll.* x *$|households.* x *$' "$NK_TMP/table.txt" ||
     fail "no x for suppressed households in the table: $(cat "$NK_TMP/table.txt")"
 echo "ok: the table shows x for suppressed households"
 
+# CSV: suppressed values are empty like null ones; the last column says
+# which are suppressed
+nk_query $(as subscriber) --municipality 0127 --domain eb --period 2014 \
+    --rollup unit --format csv >"$NK_TMP/q.csv"
+head -1 "$NK_TMP/q.csv" | grep -q ',suppressed$' ||
+    fail "no suppressed column in the CSV header: $(head -1 "$NK_TMP/q.csv")"
+row=$(grep '^0127,eb,2014,unit=ekb,' "$NK_TMP/q.csv")
+tr ';' '\n' <<<"${row##*,}" | grep -qx households ||
+    fail "households of 3 not named suppressed in the CSV: $row"
+assert_eq "$(grep '^0127,eb,2014,unit=soc,' "$NK_TMP/q.csv" | awk -F, '{print $NF}')" "" \
+    "nothing suppressed in the soc row"
+echo "ok: the CSV names the suppressed values of the 3 households"
+
 # live updates: a subscriber's stream shows no change that would show a
 # suppressed figure, and at most one update a slice per interval (2 s
 # here), the latest state; the admins' exact stream ("!", --exact) shows

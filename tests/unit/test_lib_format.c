@@ -407,6 +407,73 @@ static void test_csv_quote_only(void **state)
     cap_free(&c);
 }
 
+/* A suppressed value is an empty cell like a null one; a last column,
+ * there only when something is suppressed, names which are. */
+static void test_csv_suppressed(void **state)
+{
+    (void)state;
+    static const struct nyckel_metric few[] = {
+        {.id = "paid", .unit = "kr", .is_null = 1, .status = "suppressed"},
+        {.id = "households",
+         .unit = "count",
+         .is_null = 1,
+         .status = "suppressed"},
+        {.id = "temp_housing_share",
+         .unit = "share",
+         .is_null = 1,
+         .status = "null"},
+    };
+    static const struct nyckel_metric many[] = {
+        {.id = "paid", .unit = "kr", .value = 600, .status = "ok"},
+        {.id = "households", .unit = "count", .value = 6, .status = "ok"},
+        {.id = "temp_housing_share",
+         .unit = "share",
+         .is_null = 1,
+         .status = "null"},
+    };
+    static const struct nyckel_dim ekb[] = {{"unit", "ekb"}};
+    static const struct nyckel_dim soc[] = {{"unit", "soc"}};
+    struct nyckel_slice slices[2] = {
+        {.municipality = "0127",
+         .domain = "eb",
+         .period = "2014",
+         .n_dims = 1,
+         .dims = ekb,
+         .n_metrics = 3,
+         .metrics = few},
+        {.municipality = "0127",
+         .domain = "eb",
+         .period = "2014",
+         .n_dims = 1,
+         .dims = soc,
+         .n_metrics = 3,
+         .metrics = many},
+    };
+    struct nyckel_result r = {
+        .seq = 7, .as_of = "2014-09-01", .n_slices = 2, .slices = slices};
+    struct capture c;
+    cap_open(&c);
+    assert_int_equal(nyckel_format_csv(c.f, &r), 0);
+    assert_string_equal(
+        cap_text(&c),
+        "municipality,domain,period,slice,seq,as_of,paid,households,"
+        "temp_housing_share,suppressed\n"
+        "0127,eb,2014,unit=ekb,7,2014-09-01,,,,paid;households\n"
+        "0127,eb,2014,unit=soc,7,2014-09-01,600.00,6,,\n");
+    cap_free(&c);
+
+    /* nothing suppressed: no such column */
+    r.n_slices = 1;
+    r.slices = &slices[1];
+    cap_open(&c);
+    assert_int_equal(nyckel_format_csv(c.f, &r), 0);
+    assert_string_equal(cap_text(&c),
+                        "municipality,domain,period,slice,seq,as_of,paid,"
+                        "households,temp_housing_share\n"
+                        "0127,eb,2014,unit=soc,7,2014-09-01,600.00,6,\n");
+    cap_free(&c);
+}
+
 /* ------------------------------------------------------------ comparison */
 
 /* A compared slice (Query.compare_previous_year): previous in the order
@@ -933,6 +1000,7 @@ int main(void)
         cmocka_unit_test(test_json_result),
         cmocka_unit_test(test_csv),
         cmocka_unit_test(test_csv_quote_only),
+        cmocka_unit_test(test_csv_suppressed),
         cmocka_unit_test(test_json_compared),
         cmocka_unit_test(test_json_compared_repeated),
         cmocka_unit_test(test_csv_compared),
