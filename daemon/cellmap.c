@@ -140,11 +140,6 @@ void cellmap_destroy(struct cellmap **mp)
     *mp = NULL;
 }
 
-size_t cellmap_size(const struct cellmap *m)
-{
-    return m->n;
-}
-
 static void cellmap_rehash(struct cellmap *m)
 {
     free(m->slots);

@@ -65,7 +65,4 @@ typedef int (*cellmap_visit_fn)(void *ctx, enum cellmap_db db, const char *key,
 int cellmap_each_dirty(struct cellmap *m, enum cellmap_db db,
                        cellmap_visit_fn fn, void *ctx);
 
-/* Number of records in the map (loaded or edited). */
-size_t cellmap_size(const struct cellmap *m);
-
 #endif

@@ -478,18 +478,6 @@ static double ingest_seconds_since(const struct timespec *t0)
            (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-int ingest_batch(struct store *st, const struct auth_client *who,
-                 const void *buf, size_t len, int32_t as_of, int below,
-                 uint8_t **ack, size_t *ack_len, struct publish_list *updates)
-{
-    struct ingest_slot slot;
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    ingest_slot_open(&slot, who, buf, len);
-    ingest_apply_slots(st, &slot, 1, as_of, below, updates);
-    return ingest_slot_close(&slot, ingest_seconds_since(&t0), ack, ack_len);
-}
-
 /* The store's sequence and map use into the self-metrics. */
 static void ingest_stats_store(struct ingest *in)
 {

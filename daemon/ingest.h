@@ -46,16 +46,4 @@ int ingest_handle(struct ingest *in, int32_t as_of);
  * (open placements), publish what changed. */
 int ingest_rollover(struct ingest *in, int32_t old_as_of, int32_t new_as_of);
 
-/* Apply one encoded IngestBatch from client who (auth_client_of(); NULL:
- * unknown, refused) to the store and produce the encoded IngestAck
- * (*ack, malloc'd) and the updates to publish (suppressed with
- * threshold below, suppress.h). Socket-free; used by
- * ingest_handle and tests. Returns 0 (the ack may still refuse the
- * batch, "forbidden" for a client that may not push, or events,
- * "forbidden_municipality"), or a code after which the store cannot go
- * on. */
-int ingest_batch(struct store *st, const struct auth_client *who,
-                 const void *buf, size_t len, int32_t as_of, int below,
-                 uint8_t **ack, size_t *ack_len, struct publish_list *updates);
-
 #endif

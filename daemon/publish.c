@@ -316,25 +316,6 @@ static void publish_list_push(struct publish_list *l, const char *topic,
     l->n++;
 }
 
-/* The wire metrics of m with statuses: suppressed (and made null) with
- * threshold below; true when none is. */
-static bool publish_metrics(const char *domain, struct metric *m, size_t n,
-                            int below, struct codec_metric *out)
-{
-    enum suppress_status st[AGG_METRICS_MAX];
-    bool clear = true;
-    suppress_slice(domain, m, n, below, true, st);
-    for (size_t i = 0; i < n; i++) {
-        clear = clear && st[i] != SUPPRESS_SUPPRESSED;
-        out[i] = (struct codec_metric){.id = m[i].id,
-                                       .unit = m[i].unit,
-                                       .is_null = m[i].is_null,
-                                       .value = m[i].value,
-                                       .status = suppress_status_name(st[i])};
-    }
-    return clear;
-}
-
 /* Metrics of one topic as a codec slice, and its Update. */
 static int publish_topic(struct cellmap *cm, const char *topic, int32_t as_of,
                          int below, uint64_t *seq, struct publish_list *out)
@@ -355,8 +336,8 @@ static int publish_topic(struct cellmap *cm, const char *topic, int32_t as_of,
     struct metric pm[AGG_METRICS_MAX];
     memcpy(pm, m, n_m * sizeof(*m));
     struct codec_metric cm_m[AGG_METRICS_MAX], pcm_m[AGG_METRICS_MAX];
-    publish_metrics(d->name, m, n_m, 0, cm_m);
-    bool clear = publish_metrics(d->name, pm, n_m, below, pcm_m);
+    suppress_to_wire(d->name, m, n_m, 0, false, cm_m);
+    bool clear = suppress_to_wire(d->name, pm, n_m, below, false, pcm_m);
     char dimbuf[CELL_SLICE_MAX];
     const char *dk[CELL_DIMS_MAX], *dv[CELL_DIMS_MAX];
     int n_d = cell_slice_split(k.slice, dimbuf, sizeof(dimbuf), dk, dv);

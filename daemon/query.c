@@ -73,11 +73,6 @@ void query_destroy(struct query **qp)
     *qp = NULL;
 }
 
-void *query_socket(struct query *q)
-{
-    return router_socket(q->router);
-}
-
 void query_set_stats(struct query *q, struct stats *stats)
 {
     q->stats = stats;
@@ -86,17 +81,6 @@ void query_set_stats(struct query *q, struct stats *stats)
 void query_set_suppress_below(struct query *q, int below)
 {
     q->suppress_below = below;
-}
-
-/* The statuses of the n metrics m (suppress.h), suppressed ones made
- * null, into the wire metrics out. */
-static void query_suppress(const char *domain, struct metric *m,
-                           struct codec_metric *out, size_t n, int below)
-{
-    enum suppress_status st[AGG_METRICS_MAX];
-    suppress_slice(domain, m, n, below, true, st);
-    for (size_t i = 0; i < n; i++)
-        out[i].status = suppress_status_name(st[i]);
 }
 
 /* One slice of the answer with the storage its strings point into. */
@@ -206,15 +190,10 @@ static int query_compare(struct answer_slice *s, struct cellmap *cm,
         return rc;
     /* the year before is served as this year is: a change from or to a
      * suppressed value is null too */
-    query_suppress(d->name, s->pm, s->pcm, n, below);
+    suppress_to_wire(d->name, s->pm, n, below, false, s->pcm);
     for (size_t i = 0; i < n && i < s->n_metrics; i++) {
         const struct metric *now = &s->m[i], *then = &s->pm[i];
         bool none = now->is_null || then->is_null || then->value == 0;
-        s->pcm[i] = (struct codec_metric){.id = then->id,
-                                          .unit = then->unit,
-                                          .is_null = then->is_null,
-                                          .value = then->value,
-                                          .status = s->pcm[i].status};
         s->ccm[i] = (struct codec_metric){
             .id = now->id,
             .unit = "percent",
@@ -254,14 +233,7 @@ static int query_add_slice(struct answer *a, struct cellmap *cm,
         free(s);
         return rc;
     }
-    query_suppress(d->name, s->m, s->cm, n_m, a->suppress_below);
-    for (size_t i = 0; i < n_m; i++)
-        s->cm[i] = (struct codec_metric){.id = s->m[i].id,
-                                         .label = s->m[i].label,
-                                         .unit = s->m[i].unit,
-                                         .is_null = s->m[i].is_null,
-                                         .value = s->m[i].value,
-                                         .status = s->cm[i].status};
+    suppress_to_wire(d->name, s->m, n_m, a->suppress_below, true, s->cm);
     const char *dk[CELL_DIMS_MAX], *dv[CELL_DIMS_MAX];
     int n_d =
         cell_slice_split(s->parts.slice, s->dimbuf, sizeof(s->dimbuf), dk, dv);
@@ -798,12 +770,6 @@ static int query_on_request(void *ctx, const struct auth_client *who,
                      q->suppress_below, reply, reply_len))
         *reply = NULL; /* could not even encode a refusal: no answer */
     return 0;
-}
-
-int query_handle(struct query *q, int32_t as_of)
-{
-    query_set_as_of(q, as_of);
-    return router_serve(q->router, query_on_request, NULL, q);
 }
 
 void query_set_as_of(struct query *q, int32_t as_of)

@@ -23,15 +23,11 @@ struct query;
 int query_new(void *zctx, const char *endpoint, struct auth *auth,
               struct store *st, struct query **out);
 void query_destroy(struct query **q);
-void *query_socket(struct query *q);
 
 struct stats;
 /* Answer health queries from stats (borrowed, outlives q; NULL: only
  * the store's figures). */
 void query_set_stats(struct query *q, struct stats *stats);
-
-/* Answer every query waiting on the socket (when no thread does). */
-int query_handle(struct query *q, int32_t as_of);
 
 /* Answer queries on a thread of their own from now on (query_destroy
  * stops it): a query then waits for no batch. Queries are answered as
@@ -47,10 +43,10 @@ void query_set_as_of(struct query *q, int32_t as_of);
  * may not read, "forbidden_municipality", ...) are in the result's
  * error. A health query (Query.health) needs no municipality and is
  * answered to an admin or the anonymous client only ("forbidden" for
- * others), here with the store's figures and zero counters (query_handle
+ * others), here with the store's figures and zero counters (the thread
  * has the counters). Metrics are suppressed with threshold
  * suppress_below (suppress.h), or exact for an admin that asks. Socket-free;
- * used by query_handle and tests. */
+ * used by the query thread and tests. */
 int query_run(struct store *st, const struct auth_client *who, const void *buf,
               size_t len, int32_t as_of, int suppress_below, uint8_t **out,
               size_t *out_len);

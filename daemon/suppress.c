@@ -104,3 +104,21 @@ void suppress_slice(const char *domain, struct metric *m, size_t n, int below,
             m[i].value = 0;
         }
 }
+
+bool suppress_to_wire(const char *domain, struct metric *m, size_t n, int below,
+                      bool with_labels, struct codec_metric *out)
+{
+    enum suppress_status st[AGG_METRICS_MAX];
+    bool clear = true;
+    suppress_slice(domain, m, n, below, true, st);
+    for (size_t i = 0; i < n; i++) {
+        clear = clear && st[i] != SUPPRESS_SUPPRESSED;
+        out[i] = (struct codec_metric){.id = m[i].id,
+                                       .label = with_labels ? m[i].label : NULL,
+                                       .unit = m[i].unit,
+                                       .is_null = m[i].is_null,
+                                       .value = m[i].value,
+                                       .status = suppress_status_name(st[i])};
+    }
+    return clear;
+}

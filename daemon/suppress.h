@@ -25,6 +25,7 @@
 #define NYCKEL_SUPPRESS_H
 
 #include "agg.h"
+#include "codec.h"
 
 #include <stddef.h>
 
@@ -47,5 +48,13 @@ const char *suppress_status_name(enum suppress_status s);
  */
 void suppress_slice(const char *domain, struct metric *m, size_t n, int below,
                     bool apply, enum suppress_status *status);
+
+/* The n metrics m of a slice of domain as wire metrics out[0..n), each
+ * with its status for threshold below and suppressed ones made null in m
+ * and out (suppress_slice with apply); labels only with with_labels
+ * (query answers carry them, updates do not). True when none is
+ * suppressed. What query answers and updates both serve. */
+bool suppress_to_wire(const char *domain, struct metric *m, size_t n, int below,
+                      bool with_labels, struct codec_metric *out);
 
 #endif
