@@ -9,10 +9,13 @@
  * and contribution (revisions, duplicates, stale events, tombstones), and
  * per (household, raw slice) member its net paid per month. For every
  * accepted change it computes, exactly as daemon/agg_eb.c does, the
- * deltas of every affected eb cell of every period containing the
- * payment's month, and sends them as HINCRBY on one hash per cell
- * ("0127/eb/2014-Q3/unit=ekb", fields paid, households,
- * household_months), plus HINCRBY of the member's month net (hash
+ * deltas of the eb cells it changes, and sends them as HINCRBY on one
+ * hash per cell ("0127/eb/2014-Q3/unit=ekb", fields paid, households,
+ * household_months): the sums (paid, household_months) in the month's
+ * cell, which a longer period adds up when read (as nyckeld's
+ * agg_sums_by_month(): age-band slices of R12 windows across new year
+ * keep them in their own cell), the distinct households in every
+ * period where they change, plus HINCRBY of the member's month net (hash
  * "m:0127/eb/unit=ekb/hh-1", field "2014-08") so that Redis holds the
  * state the counters rest on. Commands are pipelined: up to two chunks
  * in flight, the older chunk's replies read while the next is built, so
@@ -268,6 +271,14 @@ enum redis_raw { REDIS_RAW_TOTAL, REDIS_RAW_UNIT, REDIS_RAW_AGE_BAND };
 
 /* Move the member of raw slice r (age bands labelled by year) and the
  * cells of the periods it labels, by delta of contribution c. */
+/* True when period p keeps raw slice r's sums in its own cell: an
+ * age-band slice of an R12 window across new year. */
+static bool redis_own_sums(const struct period *p, enum redis_raw r)
+{
+    return r == REDIS_RAW_AGE_BAND && period_month_year(p->first_month) !=
+                                          period_month_year(p->last_month);
+}
+
 static int redis_move(struct redis_peer *rp, const struct redis_contrib *c,
                       const struct redis_periods *ps, enum redis_raw r,
                       int year, int64_t delta)
@@ -294,12 +305,18 @@ static int redis_move(struct redis_peer *rp, const struct redis_contrib *c,
     for (size_t i = 0; i < ps->n; i++) {
         if (r == REDIS_RAW_AGE_BAND && ps->first_year[i] != year)
             continue;
+        bool sums = ps->p[i].kind == PERIOD_MONTH ||
+                    redis_own_sums(&ps->p[i], r);
         int64_t households = 0, months = 0;
         if (before != after)
             redis_period_delta(&ps->p[i], c->month, before, after, &households,
                                &months);
+        if (!sums)
+            months = 0;
+        if (!sums && !households)
+            continue;
         snprintf(key, sizeof(key), "%s/eb/%s/%s", c->muni, ps->id[i], slice);
-        if (redis_hincrby(rp, key, "paid", delta) ||
+        if ((sums && redis_hincrby(rp, key, "paid", delta)) ||
             (households && redis_hincrby(rp, key, "households", households)) ||
             (months && redis_hincrby(rp, key, "household_months", months)))
             return -1;
@@ -324,13 +341,9 @@ static int redis_apply(struct redis_peer *rp, const struct redis_contrib *c,
         redis_move(rp, c, ps, REDIS_RAW_AGE_BAND, year - 1, delta) ||
         redis_move(rp, c, ps, REDIS_RAW_AGE_BAND, year, delta))
         return -1;
-    for (size_t i = 0; i < ps->n; i++) {
-        snprintf(key, sizeof(key), "%s/eb/%s/category=%s", c->muni, ps->id[i],
-                 c->category);
-        if (redis_hincrby(rp, key, "paid", delta))
-            return -1;
-    }
-    return 0;
+    snprintf(key, sizeof(key), "%s/eb/%s/category=%s", c->muni, ps->month_id,
+             c->category);
+    return redis_hincrby(rp, key, "paid", delta) ? -1 : 0;
 }
 
 /* The contribution of a payment event; -1 when a field the peer needs is
@@ -554,28 +567,57 @@ static int redis_load(struct peer *p, const struct bench_events *ev,
     return 0;
 }
 
-static int redis_eb_figures(struct peer *p, const struct bench_slice *s,
-                            struct bench_eb_figures *f)
+/* The fields paid, households and household_months of the hash of
+ * (s's municipality and slice, period id) into v[3]. */
+static int redis_cell(struct redis_peer *rp, const struct bench_slice *s,
+                      const char *period, int64_t *v)
 {
-    struct redis_peer *rp = p->impl;
     char key[REDIS_KEY_MAX];
     redisReply *reply;
-    if (snprintf(key, sizeof(key), "%s/eb/%s/%s", s->muni, s->period,
+    if (snprintf(key, sizeof(key), "%s/eb/%s/%s", s->muni, period,
                  s->slice) >= (int)sizeof(key))
         return -1;
     if (redis_call(rp, &reply, "HMGET %s paid households household_months",
                    key))
         return -1;
-    int64_t v[3] = {0, 0, 0};
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
         freeReplyObject(reply);
         fprintf(stderr, "peer: redis: HMGET %s: unexpected reply\n", key);
         return -1;
     }
     for (size_t i = 0; i < 3; i++)
-        if (reply->element[i]->type == REDIS_REPLY_STRING)
-            v[i] = strtoll(reply->element[i]->str, NULL, 10);
+        v[i] = reply->element[i]->type == REDIS_REPLY_STRING
+                   ? strtoll(reply->element[i]->str, NULL, 10)
+                   : 0;
     freeReplyObject(reply);
+    return 0;
+}
+
+/* A period's figures: its own cell, the sums added up over its months
+ * unless it keeps them itself (redis_own_sums()). */
+static int redis_eb_figures(struct peer *p, const struct bench_slice *s,
+                            struct bench_eb_figures *f)
+{
+    struct redis_peer *rp = p->impl;
+    struct period per;
+    int64_t v[3];
+    if (period_parse(s->period, &per) || redis_cell(rp, s, s->period, v))
+        return -1;
+    bool by_age = strncmp(s->slice, "age_band=", 9) == 0;
+    if (per.kind != PERIOD_MONTH &&
+        !redis_own_sums(&per, by_age ? REDIS_RAW_AGE_BAND : REDIS_RAW_TOTAL)) {
+        v[0] = v[2] = 0;
+        for (int32_t m = per.first_month; m <= per.last_month; m++) {
+            char id[PERIOD_ID_MAX];
+            int64_t mv[3];
+            struct period pm = period_of(PERIOD_MONTH, m);
+            period_format(&pm, id);
+            if (redis_cell(rp, s, id, mv))
+                return -1;
+            v[0] += mv[0];
+            v[2] += mv[2];
+        }
+    }
     f->paid_ore = v[0];
     f->households = peer_slice_is_category(s->slice) ? -1 : v[1];
     f->household_months = peer_slice_is_category(s->slice) ? -1 : v[2];

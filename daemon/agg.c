@@ -139,6 +139,49 @@ int agg_asof_mark(struct cellmap *m, const struct event *e, int sign)
     return rc ? rc : agg_asof_mark_key(m, ekey, sign);
 }
 
+bool agg_sums_by_month(const struct period *p, const char *slice)
+{
+    return period_month_year(p->first_month) ==
+               period_month_year(p->last_month) ||
+           !agg_slice_by_age(slice);
+}
+
+int agg_sum_months(struct cellmap *m, const char *muni, const char *domain,
+                   int32_t first, int32_t last, const char *slice,
+                   size_t n_counters, const int *idx, size_t n_idx,
+                   int64_t *sum)
+{
+    char key[CELL_KEY_MAX];
+    int64_t c[CELL_COUNTERS_MAX];
+    int rc;
+    if (n_counters > CELL_COUNTERS_MAX)
+        return -EINVAL;
+    for (int32_t month = first; month <= last; month++) {
+        struct period pm = period_of(PERIOD_MONTH, month);
+        if ((rc = cell_key(key, muni, domain, &pm, slice)) ||
+            (rc = cell_read(m, key, c, n_counters)))
+            return rc;
+        for (size_t i = 0; i < n_idx; i++)
+            sum[idx[i]] += c[idx[i]];
+    }
+    return 0;
+}
+
+int agg_emit_month_readers(const char *muni, const char *domain, int32_t m,
+                           const char *slice, agg_emit_fn emit, void *ctx)
+{
+    struct period pers[PERIOD_CONTAINING_MAX];
+    size_t n = period_containing(m, pers, PERIOD_CONTAINING_MAX);
+    char key[CELL_KEY_MAX];
+    int rc;
+    for (size_t i = 0; i < n; i++)
+        if (agg_sums_by_month(&pers[i], slice) &&
+            ((rc = cell_key(key, muni, domain, &pers[i], slice)) ||
+             (rc = emit(ctx, key))))
+            return rc;
+    return 0;
+}
+
 bool agg_slice_by_age(const char *slice)
 {
     return strncmp(slice, "age_band=", 9) == 0 ||

@@ -146,6 +146,28 @@ size_t agg_count_prefixes(const char *muni, const char *domain, int32_t as_of,
 int agg_affected_with_running(const struct cell_key_parts *k, int32_t as_of,
                               agg_emit_fn emit, void *ctx);
 
+/*
+ * Additive sums (paid, care days, cost, ...) are kept in month cells
+ * only and a longer period adds up its months when it is read (DESIGN
+ * §5): an event then changes one cell per slice for them, not one per
+ * period containing its month. The exception is a slice labelled by age
+ * (agg_slice_by_age()) of a period starting in another year than it
+ * ends, an R12 window across new year: its months' cells are labelled by
+ * their own years, so such a period keeps its sums in its own cell.
+ */
+bool agg_sums_by_month(const struct period *p, const char *slice);
+/* Add the counters idx[0..n_idx) of the month cells of slice for months
+ * first..last to sum[idx[i]] (not zeroed here); n_counters is the
+ * domain's cell width. */
+int agg_sum_months(struct cellmap *m, const char *muni, const char *domain,
+                   int32_t first, int32_t last, const char *slice,
+                   size_t n_counters, const int *idx, size_t n_idx,
+                   int64_t *sum);
+/* Emit the topic of every period containing month m whose sums come
+ * from month m's cell (agg_sums_by_month()), the month itself included. */
+int agg_emit_month_readers(const char *muni, const char *domain, int32_t m,
+                           const char *slice, agg_emit_fn emit, void *ctx);
+
 /* Members-db keys "asof/<entity key>" list the events whose contribution
  * depends on the as-of day (open placements); a domain's apply() marks
  * (sign +1) and unmarks (-1) them here. */

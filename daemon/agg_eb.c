@@ -11,6 +11,12 @@
  *   EB_HOUSEHOLD_MONTHS Σ over months of households with net paid > 0
  *   EB_LONG_TERM       (R12 cells) households with >= 10 such months
  *
+ * The sums (paid, paid_temp, household_months) are kept in the month
+ * cells and added up when a longer period is read (agg_sums_by_month()):
+ * a payment changes one cell per slice for them. Distinct counts change
+ * only in the periods where the household's first month (or its tenth,
+ * for long-term) moves, a few of the 29.
+ *
  * Distinct counts come from member records, one per (household, raw
  * slice) where a raw slice is total, unit=U or "Y:age_band=B", the band
  * of the head's age at the start of year Y: the household's net paid per
@@ -85,15 +91,23 @@ static int eb_move(struct cellmap *cm, const struct event *e, enum eb_raw r,
         if (r == EB_RAW_AGE_BAND &&
             period_month_year(pers[i].first_month) != year)
             continue;
-        int64_t d[EB_COUNTERS] = {0};
-        d[EB_PAID] = delta;
-        if (pay->category == CAT_TILLFALLIGT_BOENDE)
-            d[EB_PAID_TEMP] = delta;
+        bool sums = pers[i].kind == PERIOD_MONTH ||
+                    !agg_sums_by_month(&pers[i], slice);
+        int64_t d[EB_COUNTERS] = {0}, months = 0;
+        if (sums) {
+            d[EB_PAID] = delta;
+            if (pay->category == CAT_TILLFALLIGT_BOENDE)
+                d[EB_PAID_TEMP] = delta;
+        }
         if (before != after)
             member_period_delta(
                 &pers[i], pay->month, before, after,
                 pers[i].kind == PERIOD_R12 ? EB_LONG_TERM_MONTHS : 0,
-                &d[EB_HOUSEHOLDS], &d[EB_HOUSEHOLD_MONTHS], &d[EB_LONG_TERM]);
+                &d[EB_HOUSEHOLDS], &months, &d[EB_LONG_TERM]);
+        if (sums)
+            d[EB_HOUSEHOLD_MONTHS] = months;
+        if (cell_is_zero(d, sizeof(d)))
+            continue;
         if ((rc = cell_key(key, e->municipality, "eb", &pers[i], slice)) ||
             (rc = cell_add(cm, key, d, EB_COUNTERS)))
             return rc;
@@ -124,18 +138,17 @@ static int eb_apply(struct cellmap *cm, const struct event *e, int sign,
     for (int y = year - 1; y <= year; y++)
         if ((rc = eb_move(cm, e, EB_RAW_AGE_BAND, y, delta, pers, n_pers)))
             return rc;
-    /* category slices keep only the paid amounts */
+    /* category slices keep only the paid amounts, in month cells */
     snprintf(slice, sizeof(slice), "category=%s",
              event_enum_name(ENUM_CATEGORY, pay->category));
-    for (size_t i = 0; i < n_pers; i++) {
-        int64_t d[EB_COUNTERS] = {0};
-        d[EB_PAID] = delta;
-        if (pay->category == CAT_TILLFALLIGT_BOENDE)
-            d[EB_PAID_TEMP] = delta;
-        if ((rc = cell_key(key, e->municipality, "eb", &pers[i], slice)) ||
-            (rc = cell_add(cm, key, d, EB_COUNTERS)))
-            return rc;
-    }
+    int64_t d[EB_COUNTERS] = {0};
+    d[EB_PAID] = delta;
+    if (pay->category == CAT_TILLFALLIGT_BOENDE)
+        d[EB_PAID_TEMP] = delta;
+    struct period pm = period_of(PERIOD_MONTH, m);
+    if ((rc = cell_key(key, e->municipality, "eb", &pm, slice)) ||
+        (rc = cell_add(cm, key, d, EB_COUNTERS)))
+        return rc;
     return 0;
 }
 
@@ -154,6 +167,16 @@ static int eb_metrics(struct cellmap *cm, const struct cell_key_parts *k,
         (rc = cell_key(key, k->muni, "eb", &win, k->slice)) ||
         (rc = cell_read(cm, key, w, EB_COUNTERS)))
         return rc;
+    if (p->kind != PERIOD_MONTH && agg_sums_by_month(p, k->slice)) {
+        static const int sums[] = {EB_PAID, EB_PAID_TEMP,
+                                   EB_HOUSEHOLD_MONTHS};
+        for (size_t i = 0; i < sizeof(sums) / sizeof(*sums); i++)
+            c[sums[i]] = 0;
+        if ((rc = agg_sum_months(cm, k->muni, "eb", p->first_month,
+                                 p->last_month, k->slice, EB_COUNTERS, sums,
+                                 sizeof(sums) / sizeof(*sums), c)))
+            return rc;
+    }
 
     double paid_kr = (double)c[EB_PAID] / 100.0;
     double hh = (double)c[EB_HOUSEHOLDS];
@@ -191,6 +214,9 @@ static int eb_affected(const struct cell_key_parts *k, int32_t as_of,
 {
     char key[CELL_KEY_MAX];
     int rc;
+    if (k->period.kind == PERIOD_MONTH)
+        return agg_emit_month_readers(k->muni, "eb", k->period.first_month,
+                                      k->slice, emit, ctx);
     if ((rc = cell_key(key, k->muni, "eb", &k->period, k->slice)) ||
         (rc = emit(ctx, key)))
         return rc;

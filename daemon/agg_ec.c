@@ -2,81 +2,59 @@
  * agg_ec.c — domain ec, budget against outcome (definitions in
  * agg_ec.h).
  *
- * Cells per (municipality, period, slice) for every period kind hold
- * the outcome (öre: payments by the month they are for, placement care
- * days × daily cost by the day) and the budget of the period's months
- * (Σ of the budgets' monthly profiles). Year-to-date and twelve-month
- * figures are then single reads of the YTD and R12 cells ending at L.
- * Open placements accrue with the as-of day, as in domain pl.
+ * Month cells per (municipality, month, slice) hold the outcome (öre:
+ * payments by the month they are for, placement care days × daily cost
+ * by the day) and the budget of the month (Σ of the budgets' monthly
+ * profiles). Both are sums: every period, year to date and twelve
+ * months adds up its months when read (agg_sums_by_month()), at most 23
+ * months around L. Open placements accrue with the as-of day, as in
+ * domain pl.
  */
 #include "agg_ec.h"
 
 #include "period.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 enum { EC_OUTCOME, EC_BUDGET, EC_COUNTERS };
 
-/* Add value to counter of the total and the unit slice of period p. */
-static int ec_add(struct cellmap *cm, const struct event *e,
-                  const struct period *p, const int64_t *d)
+/* Add value to counter of the total and the unit slice of month m. */
+static int ec_add_month(struct cellmap *cm, const struct event *e, int32_t m,
+                        int counter, int64_t value)
 {
     char key[CELL_KEY_MAX], unit[CELL_SLICE_MAX];
+    int64_t d[EC_COUNTERS] = {0};
+    struct period p = period_of(PERIOD_MONTH, m);
     int rc;
+    d[counter] = value;
     snprintf(unit, sizeof(unit), "unit=%s", e->unit);
-    if ((rc = cell_key(key, e->municipality, "ec", p, CELL_TOTAL)) ||
+    if ((rc = cell_key(key, e->municipality, "ec", &p, CELL_TOTAL)) ||
         (rc = cell_add(cm, key, d, EC_COUNTERS)) ||
-        (rc = cell_key(key, e->municipality, "ec", p, unit)) ||
+        (rc = cell_key(key, e->municipality, "ec", &p, unit)) ||
         (rc = cell_add(cm, key, d, EC_COUNTERS)))
         return rc;
     return 0;
 }
 
-/* Add value to counter in every period containing month m. */
-static int ec_add_month(struct cellmap *cm, const struct event *e, int32_t m,
-                        int counter, int64_t value)
-{
-    struct period pers[PERIOD_CONTAINING_MAX];
-    size_t n = period_containing(m, pers, PERIOD_CONTAINING_MAX);
-    int64_t d[EC_COUNTERS] = {0};
-    d[counter] = value;
-    for (size_t i = 0; i < n; i++) {
-        int rc = ec_add(cm, e, &pers[i], d);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
-/* The cost of placement e's care days in [lo, hi), summed per period
- * first (agg_acc) so that each cell is touched once. */
+/* The cost of placement e's care days in [lo, hi), month by month. */
 static int ec_accrue(struct cellmap *cm, const struct event *e, int32_t lo,
                      int32_t hi, int sign)
 {
     const struct placement *p = &e->u.placement;
     int32_t s = lo > p->start ? lo : p->start;
     int32_t t = p->end >= 0 && p->end < hi ? p->end : hi;
-    struct agg_acc acc;
-    int rc = 0;
-    if (s >= t)
-        return 0;
-    agg_acc_init(&acc);
     for (int32_t m = period_month_of_day(s); s < t; m++) {
         int32_t next = period_month_first_day(m + 1);
         int32_t b = t < next ? t : next;
-        struct period pers[PERIOD_CONTAINING_MAX];
-        size_t n = period_containing(m, pers, PERIOD_CONTAINING_MAX);
-        for (size_t i = 0; i < n; i++)
-            agg_acc_at(&acc, &pers[i], 0)[EC_OUTCOME] +=
-                sign * (int64_t)(b - s) * p->daily_cost_ore;
+        int rc = ec_add_month(cm, e, m, EC_OUTCOME,
+                              sign * (int64_t)(b - s) * p->daily_cost_ore);
+        if (rc)
+            return rc;
         s = b;
     }
-    for (size_t i = 0; i < acc.cap && rc == 0; i++)
-        if (acc.keys[i])
-            rc = ec_add(cm, e, &acc.slots[i].period, acc.slots[i].d);
-    agg_acc_free(&acc);
-    return rc;
+    return 0;
 }
 
 static int ec_apply(struct cellmap *cm, const struct event *e, int sign,
@@ -117,13 +95,18 @@ static int ec_advance(struct cellmap *cm, const struct event *e,
     return 0;
 }
 
-/* Counters of the slice's cell of period p. */
-static int ec_read(struct cellmap *cm, const struct cell_key_parts *k,
-                   const struct period *p, int64_t *c)
+/* The months from lo through hi of a period's figures: at most those of
+ * L's twelve-month window and of the rest of its year. */
+#define EC_MONTHS_MAX 24
+
+/* Σ of counter over months a..b of months[] (starting at month lo). */
+static int64_t ec_sum(int64_t (*months)[EC_COUNTERS], int32_t lo, int32_t a,
+                      int32_t b, int counter)
 {
-    char key[CELL_KEY_MAX];
-    int rc = cell_key(key, k->muni, "ec", p, k->slice);
-    return rc ? rc : cell_read(cm, key, c, EC_COUNTERS);
+    int64_t sum = 0;
+    for (int32_t m = a; m <= b; m++)
+        sum += months[m - lo][counter];
+    return sum;
 }
 
 static int ec_metrics(struct cellmap *cm, const struct cell_key_parts *k,
@@ -132,52 +115,52 @@ static int ec_metrics(struct cellmap *cm, const struct cell_key_parts *k,
     const struct period *p = &k->period;
     int32_t last = period_last_month_as_of(p, as_of);
     int year = period_month_year(last);
-    struct period ytd = period_of(PERIOD_YTD, last);
-    struct period r12 = period_of(PERIOD_R12, last);
-    struct period y = period_of(PERIOD_YEAR, last);
-    int64_t c[EC_COUNTERS], cy[EC_COUNTERS], cytd[EC_COUNTERS],
-        cr12[EC_COUNTERS], cm_[EC_COUNTERS];
-    int rc;
-    if ((rc = ec_read(cm, k, p, c)) || (rc = ec_read(cm, k, &y, cy)) ||
-        (rc = ec_read(cm, k, &ytd, cytd)) || (rc = ec_read(cm, k, &r12, cr12)))
-        return rc;
-    /* the budget of P's months through L */
-    int64_t to_date = 0;
-    if (last == p->last_month) {
-        to_date = c[EC_BUDGET];
-    } else {
-        for (int32_t m = p->first_month; m <= last; m++) {
-            struct period pm = period_of(PERIOD_MONTH, m);
-            if ((rc = ec_read(cm, k, &pm, cm_)))
-                return rc;
-            to_date += cm_[EC_BUDGET];
-        }
+    int32_t jan = period_month_from_ym(year, 1), dec = jan + 11;
+    int32_t lo = p->first_month < last - 11 ? p->first_month : last - 11;
+    int32_t hi = p->last_month > dec ? p->last_month : dec;
+    int64_t months[EC_MONTHS_MAX][EC_COUNTERS] = {{0}};
+    static const int both[] = {EC_OUTCOME, EC_BUDGET};
+    if (hi - lo + 1 > EC_MONTHS_MAX)
+        return -ERANGE;
+    for (int32_t m = lo; m <= hi; m++) {
+        int rc = agg_sum_months(cm, k->muni, "ec", m, m, k->slice,
+                                EC_COUNTERS, both, 2, months[m - lo]);
+        if (rc)
+            return rc;
     }
+    int64_t outcome_p = ec_sum(months, lo, p->first_month, p->last_month,
+                               EC_OUTCOME);
+    int64_t to_date = ec_sum(months, lo, p->first_month, last, EC_BUDGET);
+    int64_t budget_y = ec_sum(months, lo, jan, dec, EC_BUDGET);
+    int64_t outcome_ytd = ec_sum(months, lo, jan, last, EC_OUTCOME);
+    int64_t outcome_r12 = ec_sum(months, lo, last - 11, last, EC_OUTCOME);
+    struct period ytd = period_of(PERIOD_YTD, last);
+    struct period y = period_of(PERIOD_YEAR, last);
     int32_t jan1 = period_day_from_ymd(year, 1, 1);
     int32_t through = period_is_running(&ytd, as_of)
                           ? as_of
                           : period_month_first_day(last + 1) - 1;
     double days = (double)(through - jan1 + 1);
     double year_days = (double)period_days(&y);
-    double budget = (double)cy[EC_BUDGET] / 100.0;
-    double outcome_ytd = (double)cytd[EC_OUTCOME] / 100.0;
-    double forecast = days > 0 ? outcome_ytd / days * year_days : 0;
-    double outcome = (double)c[EC_OUTCOME] / 100.0;
+    double budget = (double)budget_y / 100.0;
+    double ytd_kr = (double)outcome_ytd / 100.0;
+    double forecast = days > 0 ? ytd_kr / days * year_days : 0;
+    double outcome = (double)outcome_p / 100.0;
     *n = 0;
     agg_metric_set(out, n, "budget", "årsbudget", "kr", budget, 1, false);
     agg_metric_set(out, n, "budget_to_date", "ackumulerad budget", "kr",
                    (double)to_date / 100.0, 1, false);
     agg_metric_set(out, n, "outcome", "utfall", "kr", outcome, 1, false);
     agg_metric_set(out, n, "deviation", "budgetavvikelse", "kr",
-                   (double)(to_date - c[EC_OUTCOME]) / 100.0, 1, false);
-    agg_metric_set(out, n, "consumed_share", "förbrukat", "share", outcome_ytd,
+                   (double)(to_date - outcome_p) / 100.0, 1, false);
+    agg_metric_set(out, n, "consumed_share", "förbrukat", "share", ytd_kr,
                    budget, true);
     agg_metric_set(out, n, "forecast", "årsprognos (kostnadstakt)", "kr",
                    forecast, 1, false);
     agg_metric_set(out, n, "forecast_deviation", "prognosavvikelse", "kr",
                    budget - forecast, 1, false);
     agg_metric_set(out, n, "rolling_annual_cost", "rullande årskostnad", "kr",
-                   (double)cr12[EC_OUTCOME] / 100.0, 1, false);
+                   (double)outcome_r12 / 100.0, 1, false);
     return 0;
 }
 
@@ -190,34 +173,28 @@ static int ec_emit(const struct cell_key_parts *k, const struct period *p,
 }
 
 /*
- * A changed cell changes its own figures and, through the YTD, R12 and
- * year cells every period reads, those of every period whose last (or
- * as-of) month a YTD or R12 cell ends at, or that lies in a year cell's
- * year.
+ * A changed month cell m changes the figures of every period containing
+ * m and of every period whose last (or as-of) month L reads it through
+ * its year (L in m's year) or its twelve-month window (L in m..m+11).
  */
 static int ec_affected(const struct cell_key_parts *k, int32_t as_of,
                        agg_emit_fn emit, void *ctx)
 {
-    int rc = ec_emit(k, &k->period, emit, ctx);
-    if (rc)
+    int32_t m = k->period.first_month;
+    int rc;
+    if (k->period.kind != PERIOD_MONTH)
+        return ec_emit(k, &k->period, emit, ctx); /* not kept any more */
+    if ((rc = agg_emit_month_readers(k->muni, "ec", m, k->slice, emit, ctx)))
         return rc;
-    int32_t first = k->period.last_month, last = k->period.last_month;
-    if (k->period.kind == PERIOD_YEAR)
-        first = k->period.first_month;
-    else if (k->period.kind != PERIOD_YTD && k->period.kind != PERIOD_R12)
-        return 0;
-    for (int32_t e = first; e <= last; e++) {
+    int32_t jan = period_month_from_ym(period_month_year(m), 1);
+    int32_t to = jan + 11 > m + 11 ? jan + 11 : m + 11;
+    for (int32_t e = jan; e <= to; e++) {
         struct period pers[PERIOD_CONTAINING_MAX];
         size_t n = period_containing(e, pers, PERIOD_CONTAINING_MAX);
-        for (size_t i = 0; i < n; i++) {
-            int32_t l = period_last_month_as_of(&pers[i], as_of);
-            bool reads = k->period.kind == PERIOD_YEAR
-                             ? period_month_year(l) ==
-                                   period_month_year(k->period.first_month)
-                             : l == e;
-            if (reads && (rc = ec_emit(k, &pers[i], emit, ctx)))
+        for (size_t i = 0; i < n; i++)
+            if (period_last_month_as_of(&pers[i], as_of) == e &&
+                (rc = ec_emit(k, &pers[i], emit, ctx)))
                 return rc;
-        }
     }
     return 0;
 }

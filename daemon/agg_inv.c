@@ -2,17 +2,29 @@
  * agg_inv.c — domain inv, investigations, decisions and referrals
  * (DESIGN §4, definitions in agg_inv.h).
  *
- * Referrals and bistand decisions count where their date falls.
+ * Referrals and bistand decisions count where their date falls, in
+ * month cells: longer periods add up their months (agg_sums_by_month()).
  * Investigations pair two decisions, so they are kept as case records
  * (members db, "muni/inv/case/<source>\x1f<case>": the opening and the
  * closing decision's day, id and dimensions). A case's figures are a
  * function of its record alone: every change subtracts what the old
  * record contributed and adds the new one, so either decision may come
- * first, be revised or deleted. An open case is ongoing in each month
- * from its opening through the as-of month (member records per case and
- * slice give the distinct count per period); its opening decision is
- * listed as depending on the as-of day, and advance() adds the months
- * the clock reaches.
+ * first, be revised or deleted.
+ *
+ * A case is ongoing in the months s..e from its opening through its
+ * closing (open: through the as-of month). Ongoing cases of a period P
+ * are those starting in P plus those carried into P's first month f:
+ *
+ *   ongoing(P) = Σ STARTS over P's months + carry(f)
+ *   carry(f)   = CARRY of f's year + Σ (STARTS − ENDS) over jan..f-1
+ *
+ * with STARTS (cases whose s is the month) and ENDS (whose e is) in
+ * month cells and CARRY (cases with s before january ≤ e) in year
+ * cells: a case of years changes a cell per slice for s, e and each new
+ * year it reaches, not one per period it meets. Age-labelled R12
+ * windows across new year keep their own ONGOING. An open case's
+ * opening decision is listed as depending on the as-of day, and
+ * advance() moves its e with the clock.
  *
  * Granted decisions not executed within three months are a point-in-
  * time count like placements: per period, the count on its last day
@@ -23,7 +35,6 @@
 #include "agg_inv.h"
 
 #include "entity.h"
-#include "member.h"
 #include "period.h"
 
 #include <errno.h>
@@ -41,8 +52,17 @@ enum {
     INV_GRANTED,
     INV_REJECTED,
     INV_NOT_EXECUTED, /* count on the period's last day */
+    INV_STARTS,       /* month cells: cases ongoing from this month */
+    INV_ENDS,         /* month cells: cases ongoing through this month */
+    INV_CARRY,        /* year cells: cases ongoing across january 1 */
     INV_COUNTERS
 };
+
+/* The sums that month cells keep and longer periods add up. */
+static const int inv_sums[] = {
+    INV_REFERRALS, INV_OPENED, INV_CLOSED,  INV_WITHIN, INV_DAYS,
+    INV_PAIRED,    INV_GRANTED, INV_REJECTED, INV_STARTS};
+#define INV_N_SUMS (sizeof(inv_sums) / sizeof(*inv_sums))
 
 #define INV_DEADLINE_MONTHS 4 /* SoL 11 kap. 2 § */
 #define INV_EXECUTE_MONTHS 3
@@ -76,7 +96,7 @@ enum inv_raw {
     INV_RAW_LEGAL_BASIS,
     INV_RAW_INTERVENTION,
     INV_RAW_REPORTER,
-    INV_RAW_PERSON, /* by=Y,g=G: age band and gender per period */
+    INV_RAW_PERSON, /* age band and gender by age at a period's start */
     INV_RAW_COUNT
 };
 
@@ -110,8 +130,8 @@ static const char *inv_gender_label(int g, int birth_year, int year)
     return "x";
 }
 
-/* The slices raw slice r of d stands for, by age at the start of year
- * (year 0: the raw member slice itself); 0 when d has no such dim. */
+/* The slices raw slice r of d stands for, by age at the start of year;
+ * 0 when d has no such dim. */
 static int inv_slices(const struct inv_dims *d, enum inv_raw r, int year,
                       char out[INV_SLICES_PER_RAW][CELL_SLICE_MAX])
 {
@@ -148,11 +168,6 @@ static int inv_slices(const struct inv_dims *d, enum inv_raw r, int year,
     default:
         if (!d->birth_year)
             return 0;
-        if (year == 0) {
-            snprintf(out[0], CELL_SLICE_MAX, "by=%d,g=%d", d->birth_year,
-                     d->gender);
-            return 1;
-        }
         snprintf(out[0], CELL_SLICE_MAX, "age_band=%s",
                  cell_age_band(d->birth_year, year));
         if (!d->gender)
@@ -200,25 +215,42 @@ static int inv_add_raw(struct cellmap *cm, const char *muni,
     return 0;
 }
 
-/* Add delta to every slice of d in every period containing day. */
-static int inv_count(struct cellmap *cm, const char *muni,
-                     const struct inv_dims *d, int32_t day, int counter,
-                     int64_t value)
+/* Add the sums delta to every slice of d for the month of day: to its
+ * month cells, and to the own cells of the periods that do not add up
+ * month cells (age-labelled R12 windows across new year). */
+static int inv_add_sums(struct cellmap *cm, const char *muni,
+                        const struct inv_dims *d, int32_t day,
+                        const int64_t *delta)
 {
+    int32_t m = period_month_of_day(day);
     struct period pers[PERIOD_CONTAINING_MAX];
-    size_t n = period_containing(period_month_of_day(day), pers,
-                                 PERIOD_CONTAINING_MAX);
-    int64_t delta[INV_COUNTERS] = {0};
-    delta[counter] = value;
+    size_t n = period_containing(m, pers, PERIOD_CONTAINING_MAX);
     struct inv_slice_table t;
-    inv_slice_table_make(&t, d, period_month_year(period_month_of_day(day)));
-    for (size_t i = 0; i < n; i++)
+    inv_slice_table_make(&t, d, period_month_year(m));
+    for (size_t i = 0; i < n; i++) {
         for (enum inv_raw r = 0; r < INV_RAW_COUNT; r++) {
+            /* person slices (age_band=, gender=) are labelled by age */
+            bool own = pers[i].kind == PERIOD_MONTH ||
+                       (r == INV_RAW_PERSON &&
+                        !agg_sums_by_month(&pers[i], "age_band="));
+            if (!own)
+                continue;
             int rc = inv_add_raw(cm, muni, &t, r, &pers[i], delta);
             if (rc)
                 return rc;
         }
+    }
     return 0;
+}
+
+/* Add value to counter (a sum) of every slice of d for day's month. */
+static int inv_count(struct cellmap *cm, const char *muni,
+                     const struct inv_dims *d, int32_t day, int counter,
+                     int64_t value)
+{
+    int64_t delta[INV_COUNTERS] = {0};
+    delta[counter] = value;
+    return inv_add_sums(cm, muni, d, day, delta);
 }
 
 /* ----------------------------------------------------------- cases */
@@ -231,72 +263,66 @@ static int inv_case_key(char *key, const char *muni, const char *source,
     return n < 0 || n >= CELLMAP_KEY_MAX ? -ENAMETOOLONG : 0;
 }
 
-/* The member keys of case c's ongoing months, one per raw slice that
- * its opening has (the same for every month of the case). */
-struct inv_ongoing_keys {
-    bool has[INV_RAW_COUNT];
-    char key[INV_RAW_COUNT][CELLMAP_KEY_MAX];
-};
-
-static int inv_ongoing_keys_make(struct inv_ongoing_keys *k, const char *muni,
-                                 const struct inv_case *c)
+/* Add delta to every slice of d in period per, labelled by year
+ * (per's first year or, R12 windows across new year, the one after). */
+static int inv_add_all(struct cellmap *cm, const char *muni,
+                       struct inv_slice_table *t, const struct inv_dims *d,
+                       int year, const struct period *per,
+                       const int64_t *delta)
 {
-    char raw[INV_SLICES_PER_RAW][CELL_SLICE_MAX];
+    if (t->year != year)
+        inv_slice_table_make(t, d, year);
     for (enum inv_raw r = 0; r < INV_RAW_COUNT; r++) {
-        k->has[r] = inv_slices(&c->open.dims, r, 0, raw) > 0;
-        if (k->has[r] &&
-            snprintf(k->key[r], CELLMAP_KEY_MAX, "%s/inv/ongoing/%s/%s\x1f%s",
-                     muni, raw[0], c->source, c->case_id) >= CELLMAP_KEY_MAX)
-            return -ENAMETOOLONG;
-    }
-    return 0;
-}
-
-/* Month m in (sign +1) or out of (-1) case c's ongoing months. */
-static int inv_ongoing_move(struct cellmap *cm, const char *muni,
-                            const struct inv_case *c,
-                            const struct inv_ongoing_keys *k, int32_t m,
-                            int sign)
-{
-    struct period pers[PERIOD_CONTAINING_MAX];
-    size_t n = period_containing(m, pers, PERIOD_CONTAINING_MAX);
-    struct inv_slice_table t;
-    bool have_t = false; /* made on first need: most months move little */
-    for (enum inv_raw r = 0; r < INV_RAW_COUNT; r++) {
-        if (!k->has[r])
-            continue;
-        member_window before, after;
-        int rc = member_move(cm, k->key[r], m, sign, &before, &after);
+        int rc = inv_add_raw(cm, muni, t, r, per, delta);
         if (rc)
             return rc;
-        if (before == after)
-            continue;
-        for (size_t i = 0; i < n; i++) {
-            int64_t d[INV_COUNTERS] = {0}, unused_m, unused_lt;
-            member_period_delta(&pers[i], m, before, after, 0, &d[INV_ONGOING],
-                                &unused_m, &unused_lt);
-            if (d[INV_ONGOING] == 0)
-                continue; /* already counted in the period */
-            if (!have_t) {
-                inv_slice_table_make(&t, &c->open.dims, period_month_year(m));
-                have_t = true;
-            }
-            if ((rc = inv_add_raw(cm, muni, &t, r, &pers[i], d)))
-                return rc;
-        }
     }
     return 0;
 }
 
-static int inv_ongoing_range(struct cellmap *cm, const char *muni,
-                             const struct inv_case *c, int32_t first,
-                             int32_t last, int sign)
+/* Case c ongoing in months s..e (s <= e) in (sign +1) or out of (-1)
+ * the figures: STARTS of s, ENDS of e, CARRY of every year after s's
+ * through e's, ONGOING of the age-labelled R12 windows across new year
+ * that meet s..e. */
+static int inv_ongoing_interval(struct cellmap *cm, const char *muni,
+                                const struct inv_case *c, int32_t s,
+                                int32_t e, int sign)
 {
-    struct inv_ongoing_keys k;
-    int rc = inv_ongoing_keys_make(&k, muni, c);
-    for (int32_t m = first; m <= last && rc == 0; m++)
-        rc = inv_ongoing_move(cm, muni, c, &k, m, sign);
-    return rc;
+    const struct inv_dims *d = &c->open.dims;
+    struct inv_slice_table t = {.year = 0};
+    int64_t delta[INV_COUNTERS] = {0};
+    struct period p;
+    int rc;
+    delta[INV_STARTS] = sign;
+    p = period_of(PERIOD_MONTH, s);
+    if ((rc = inv_add_all(cm, muni, &t, d, period_month_year(s), &p, delta)))
+        return rc;
+    delta[INV_STARTS] = 0;
+    delta[INV_ENDS] = sign;
+    p = period_of(PERIOD_MONTH, e);
+    if ((rc = inv_add_all(cm, muni, &t, d, period_month_year(e), &p, delta)))
+        return rc;
+    delta[INV_ENDS] = 0;
+    delta[INV_CARRY] = sign;
+    for (int y = period_month_year(s) + 1; y <= period_month_year(e); y++) {
+        p = period_of(PERIOD_YEAR, period_month_from_ym(y, 1));
+        if ((rc = inv_add_all(cm, muni, &t, d, y, &p, delta)))
+            return rc;
+    }
+    if (!d->birth_year)
+        return 0; /* no person slices */
+    delta[INV_CARRY] = 0;
+    delta[INV_ONGOING] = sign;
+    for (int32_t w = s; w <= e + 11; w++) {
+        if (period_month_of_year(w) == 12)
+            continue; /* the window lies in one year: month cells */
+        p = period_of(PERIOD_R12, w);
+        if (t.year != period_month_year(w))
+            inv_slice_table_make(&t, d, period_month_year(w));
+        if ((rc = inv_add_raw(cm, muni, &t, INV_RAW_PERSON, &p, delta)))
+            return rc;
+    }
+    return 0;
 }
 
 static int inv_case_asof_mark(struct cellmap *cm, const struct inv_case *c,
@@ -341,8 +367,8 @@ static int inv_case_contribute(struct cellmap *cm, const char *muni,
         return 0;
     int32_t end = x->day >= 0 ? x->day : as_of;
     if (end >= o->day &&
-        (rc = inv_ongoing_range(cm, muni, c, period_month_of_day(o->day),
-                                period_month_of_day(end), sign)))
+        (rc = inv_ongoing_interval(cm, muni, c, period_month_of_day(o->day),
+                                   period_month_of_day(end), sign)))
         return rc;
     return x->day < 0 ? inv_case_asof_mark(cm, c, sign) : 0;
 }
@@ -408,21 +434,19 @@ static int inv_case_advance(struct cellmap *cm, const struct event *e,
     memcpy(&c, val, sizeof(c));
     if (c.open.day < 0 || c.close.day >= 0 || strcmp(c.open.id, e->id) != 0)
         return 0;
+    /* ongoing through the as-of month once opened */
     int32_t first = period_month_of_day(c.open.day);
-    int32_t m_old = period_month_of_day(old_as_of);
-    int32_t m_new = period_month_of_day(new_as_of);
-    if (old_as_of < c.open.day)
-        m_old = first - 1; /* nothing counted yet */
-    if (new_as_of < c.open.day)
-        m_new = first - 1;
-    if (m_new > m_old)
-        return inv_ongoing_range(cm, e->municipality, &c,
-                                 m_old + 1 > first ? m_old + 1 : first, m_new,
-                                 +1);
-    if (m_new < m_old)
-        return inv_ongoing_range(cm, e->municipality, &c,
-                                 m_new + 1 > first ? m_new + 1 : first, m_old,
-                                 -1);
+    if ((old_as_of >= c.open.day) == (new_as_of >= c.open.day) &&
+        period_month_of_day(old_as_of) == period_month_of_day(new_as_of))
+        return 0; /* the same months */
+    if (old_as_of >= c.open.day &&
+        (rc = inv_ongoing_interval(cm, e->municipality, &c, first,
+                                   period_month_of_day(old_as_of), -1)))
+        return rc;
+    if (new_as_of >= c.open.day &&
+        (rc = inv_ongoing_interval(cm, e->municipality, &c, first,
+                                   period_month_of_day(new_as_of), +1)))
+        return rc;
     return 0;
 }
 
@@ -591,6 +615,30 @@ static int inv_metrics(struct cellmap *cm, const struct cell_key_parts *k,
     if ((rc = cell_key(key, k->muni, "inv", p, k->slice)) ||
         (rc = cell_read(cm, key, c, INV_COUNTERS)))
         return rc;
+    if (agg_sums_by_month(p, k->slice)) {
+        /* the sums of p's months, then ongoing = starts + carry(first) */
+        int32_t jan =
+            period_month_from_ym(period_month_year(p->first_month), 1);
+        int64_t y[INV_COUNTERS] = {0}, before[INV_COUNTERS] = {0};
+        static const int starts_ends[] = {INV_STARTS, INV_ENDS};
+        struct period year = period_of(PERIOD_YEAR, jan);
+        if (p->kind != PERIOD_MONTH) {
+            for (size_t i = 0; i < INV_N_SUMS; i++)
+                c[inv_sums[i]] = 0;
+            if ((rc = agg_sum_months(cm, k->muni, "inv", p->first_month,
+                                     p->last_month, k->slice, INV_COUNTERS,
+                                     inv_sums, INV_N_SUMS, c)))
+                return rc;
+        }
+        if ((rc = cell_key(key, k->muni, "inv", &year, k->slice)) ||
+            (rc = cell_read(cm, key, y, INV_COUNTERS)) ||
+            (rc = agg_sum_months(cm, k->muni, "inv", jan, p->first_month - 1,
+                                 k->slice, INV_COUNTERS, starts_ends, 2,
+                                 before)))
+            return rc;
+        c[INV_ONGOING] = c[INV_STARTS] + y[INV_CARRY] + before[INV_STARTS] -
+                         before[INV_ENDS];
+    }
     unexecuted = c[INV_NOT_EXECUTED];
     if (period_is_running(p, as_of) &&
         (rc = agg_count_on(cm, k, as_of, INV_NOT_EXECUTED, INV_COUNTERS,
@@ -630,11 +678,56 @@ static int inv_metrics(struct cellmap *cm, const struct cell_key_parts *k,
     return 0;
 }
 
+/* Emit every period that adds up month cells (agg_sums_by_month()) and
+ * starts in month f: its carry is read from f's year. */
+static int inv_emit_starting(const struct cell_key_parts *k, int32_t f,
+                             agg_emit_fn emit, void *ctx)
+{
+    struct period pers[PERIOD_CONTAINING_MAX];
+    size_t n = period_containing(f, pers, PERIOD_CONTAINING_MAX);
+    char key[CELL_KEY_MAX];
+    int rc;
+    for (size_t i = 0; i < n; i++)
+        if (pers[i].first_month == f && agg_sums_by_month(&pers[i], k->slice) &&
+            ((rc = cell_key(key, k->muni, "inv", &pers[i], k->slice)) ||
+             (rc = emit(ctx, key))))
+            return rc;
+    return 0;
+}
+
+/*
+ * A month cell m is read by the periods containing it (its sums) and by
+ * those starting later in its year (its STARTS and ENDS, for their
+ * carry); a year cell by every period starting in its year (CARRY).
+ * Month cells also hold the month-end count of the running periods'
+ * not-executed figure (agg_affected_with_running()).
+ */
+static int inv_affected(const struct cell_key_parts *k, int32_t as_of,
+                        agg_emit_fn emit, void *ctx)
+{
+    const struct period *p = &k->period;
+    int32_t dec = period_month_from_ym(period_month_year(p->first_month), 12);
+    int32_t from = p->first_month + 1;
+    int rc = agg_affected_with_running(k, as_of, emit, ctx);
+    if (rc)
+        return rc;
+    if (p->kind == PERIOD_MONTH)
+        rc = agg_emit_month_readers(k->muni, "inv", p->first_month, k->slice,
+                                    emit, ctx);
+    else if (p->kind == PERIOD_YEAR)
+        from = p->first_month;
+    else
+        return 0;
+    for (int32_t f = from; f <= dec && rc == 0; f++)
+        rc = inv_emit_starting(k, f, emit, ctx);
+    return rc;
+}
+
 const struct agg_domain agg_inv = {
     .name = "inv",
     .rollups = "unit,target,gender,age_band,legal_basis,intervention,reporter",
     .apply = inv_apply,
     .advance = inv_advance,
     .metrics = inv_metrics,
-    .affected = agg_affected_with_running,
+    .affected = inv_affected,
 };

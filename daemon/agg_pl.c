@@ -11,6 +11,14 @@
  *   PL_ENDED         placements whose (exclusive) end lies in the period
  *   PL_ACTIVE_LAST   placements covering the period's last day
  *
+ * The sums (care days, costs, started, ended) are kept in month cells
+ * and added up when a longer period is read, persons from the run
+ * counters (PL_RUNS, member.h) of the month cells, and the placements
+ * active at a period's end from its last month's cell: a placement
+ * changes its months' cells, not those of every period containing them.
+ * Age-labelled R12 windows across new year keep every counter in their
+ * own cells (agg_sums_by_month()).
+ *
  * plus day cells "muni/pl/day/YYYY-MM-DD/slice" with the placements
  * starting and ending that day, from which the placements active on the
  * as-of day of a running period are counted at read time: those active
@@ -44,8 +52,14 @@ enum {
     PL_STARTED,
     PL_ENDED,
     PL_ACTIVE_LAST,
-    PL_COUNTERS
+    PL_RUNS, /* month cells: MEMBER_RUN_COUNTERS run counters */
+    PL_COUNTERS = PL_RUNS + MEMBER_RUN_COUNTERS
 };
+
+/* The sums that month cells keep and longer periods add up. */
+static const int pl_sums[] = {PL_CARE_DAYS, PL_COST, PL_COST_EXT, PL_STARTED,
+                              PL_ENDED};
+#define PL_N_SUMS (sizeof(pl_sums) / sizeof(*pl_sums))
 
 enum pl_raw {
     PL_RAW_TOTAL,
@@ -123,6 +137,14 @@ static void pl_slice(const struct event *e, enum pl_raw r, int year,
     }
 }
 
+/* True when period per keeps raw slice r's figures in its own cell: an
+ * age-labelled slice of an R12 window across new year. */
+static bool pl_own(const struct period *per, enum pl_raw r)
+{
+    return pl_by_age(r) && period_month_year(per->first_month) !=
+                               period_month_year(per->last_month);
+}
+
 /* Add d to the cell of e's slice r in period per. */
 static int pl_add(struct cellmap *cm, const struct event *e, enum pl_raw r,
                   const struct period *per, const int64_t *d)
@@ -163,6 +185,8 @@ static int pl_mark(struct cellmap *cm, const struct event *e, int32_t day,
     d[counter] = sign;
     for (size_t i = 0; i < n; i++)
         for (enum pl_raw r = 0; r < PL_RAW_COUNT; r++) {
+            if (pers[i].kind != PERIOD_MONTH && !pl_own(&pers[i], r))
+                continue; /* added up from the month */
             int rc = pl_add(cm, e, r, &pers[i], d);
             if (rc)
                 return rc;
@@ -267,8 +291,9 @@ static const char *pl_name(struct pl_names *nm, enum pl_raw r, int year,
 }
 
 /* Move the person's care days of month m by days in the member record
- * of raw slice r labelled by year, and the distinct persons of the
- * periods pers[0..n) that record stands for accordingly. */
+ * of raw slice r labelled by year, and accordingly the run counters of
+ * the month cells of that label (months m..m+11 of its year) and the
+ * distinct persons of the own cells among the periods pers[0..n). */
 static int pl_persons(struct cellmap *cm, struct pl_names *nm, enum pl_raw r,
                       int year, int32_t m, int64_t days,
                       const struct period *pers, size_t n, struct agg_acc *acc)
@@ -280,8 +305,27 @@ static int pl_persons(struct cellmap *cm, struct pl_names *nm, enum pl_raw r,
     int rc = member_move(cm, key, m, days, &before, &after);
     if (rc || before == after)
         return rc;
+    for (int j = 0; j < MEMBER_RUN_MONTHS; j++) {
+        if (pl_by_age(r) && period_month_year(m + j) != year)
+            break; /* the month cells of another label */
+        int64_t b[MEMBER_RUN_COUNTERS], a[MEMBER_RUN_COUNTERS], *d = NULL;
+        member_run_counts(before, j, b);
+        member_run_counts(after, j, a);
+        for (int k = 0; k < MEMBER_RUN_COUNTERS; k++) {
+            if (a[k] == b[k])
+                continue;
+            if (!d) {
+                struct period pm = period_of(PERIOD_MONTH, m + j);
+                d = agg_acc_at(acc, &pm, (int)r);
+            }
+            d[PL_RUNS + k] += a[k] - b[k];
+        }
+    }
+    if (!pl_by_age(r))
+        return 0; /* no own cells */
     for (size_t i = 0; i < n; i++) {
-        if (pl_by_age(r) && period_month_year(pers[i].first_month) != year)
+        if (!pl_own(&pers[i], r) ||
+            period_month_year(pers[i].first_month) != year)
             continue;
         int64_t persons = 0, unused_months, unused_lt;
         member_period_delta(&pers[i], m, before, after, 0, &persons,
@@ -314,8 +358,10 @@ static int pl_accrue(struct cellmap *cm, const struct event *e, int32_t lo,
     if (s >= t)
         return 0;
     struct pl_names nm;
+    /* label years: R12 windows start the year before; run counters reach
+     * eleven months past the last month */
     pl_names_init(&nm, e, period_month_year(period_month_of_day(s)) - 1,
-                  period_month_year(period_month_of_day(t - 1)));
+                  period_month_year(period_month_of_day(t - 1) + 11));
     agg_acc_init(&common);
     agg_acc_init(&acc);
     for (int32_t m = period_month_of_day(s); s < t && rc == 0; m++) {
@@ -327,6 +373,11 @@ static int pl_accrue(struct cellmap *cm, const struct event *e, int32_t lo,
         struct period pers[PERIOD_CONTAINING_MAX];
         size_t n = period_containing(m, pers, PERIOD_CONTAINING_MAX);
         for (size_t i = 0; i < n; i++) {
+            /* the month's cell, and the own cells of age-labelled R12
+             * windows across new year (pl_own()) */
+            if (pers[i].kind != PERIOD_MONTH &&
+                !pl_own(&pers[i], PL_RAW_AGE_BAND))
+                continue;
             int64_t *d = agg_acc_at(&common, &pers[i], 0);
             d[PL_CARE_DAYS] += days;
             d[PL_COST] += days * p->daily_cost_ore;
@@ -350,6 +401,9 @@ static int pl_accrue(struct cellmap *cm, const struct event *e, int32_t lo,
         if (!common.keys[i])
             continue;
         for (enum pl_raw r = 0; r < PL_RAW_COUNT; r++) {
+            if (common.slots[i].period.kind != PERIOD_MONTH &&
+                !pl_own(&common.slots[i].period, r))
+                continue;
             int64_t *d = agg_acc_at(&acc, &common.slots[i].period, (int)r);
             for (size_t k = 0; k < PL_COUNTERS; k++)
                 d[k] += common.slots[i].d[k];
@@ -408,6 +462,26 @@ static int pl_metrics(struct cellmap *cm, const struct cell_key_parts *k,
     if ((rc = cell_key(key, k->muni, "pl", p, k->slice)) ||
         (rc = cell_read(cm, key, c, PL_COUNTERS)))
         return rc;
+    if (agg_sums_by_month(p, k->slice)) {
+        /* the sums and run counters of p's months (at most twelve); the
+         * active at the end from the last month's cell */
+        int64_t runs[MEMBER_RUN_MONTHS][MEMBER_RUN_COUNTERS], mc[PL_COUNTERS];
+        if (p->last_month - p->first_month >= MEMBER_RUN_MONTHS)
+            return -ERANGE;
+        for (size_t i = 0; i < PL_N_SUMS; i++)
+            c[pl_sums[i]] = 0;
+        for (int32_t m = p->first_month; m <= p->last_month; m++) {
+            struct period pm = period_of(PERIOD_MONTH, m);
+            if ((rc = cell_key(key, k->muni, "pl", &pm, k->slice)) ||
+                (rc = cell_read(cm, key, mc, PL_COUNTERS)))
+                return rc;
+            for (size_t i = 0; i < PL_N_SUMS; i++)
+                c[pl_sums[i]] += mc[pl_sums[i]];
+            memcpy(runs[m - p->first_month], &mc[PL_RUNS], sizeof(runs[0]));
+        }
+        c[PL_PERSONS] = member_runs_distinct(p, runs);
+        c[PL_ACTIVE_LAST] = mc[PL_ACTIVE_LAST];
+    }
     active = c[PL_ACTIVE_LAST];
     if (period_is_running(p, as_of) &&
         (rc = agg_count_on(cm, k, as_of, PL_ACTIVE_LAST, PL_COUNTERS, &active)))
@@ -439,11 +513,24 @@ static int pl_metrics(struct cellmap *cm, const struct cell_key_parts *k,
     return 0;
 }
 
+/* A month cell is read by every period containing it (sums, runs, the
+ * active at the end of the periods ending with it) and, when it is the
+ * month before the as-of month, by the running periods. */
+static int pl_affected(const struct cell_key_parts *k, int32_t as_of,
+                       agg_emit_fn emit, void *ctx)
+{
+    int rc = agg_affected_with_running(k, as_of, emit, ctx);
+    if (rc || k->period.kind != PERIOD_MONTH)
+        return rc;
+    return agg_emit_month_readers(k->muni, "pl", k->period.first_month,
+                                  k->slice, emit, ctx);
+}
+
 const struct agg_domain agg_pl = {
     .name = "pl",
     .rollups = "unit,setting,regi,target,legal_basis,gender,age_band",
     .apply = pl_apply,
     .advance = pl_advance,
     .metrics = pl_metrics,
-    .affected = agg_affected_with_running,
+    .affected = pl_affected,
 };

@@ -20,7 +20,7 @@
 
 #define CELL_KEY_MAX CELLMAP_KEY_MAX
 #define CELL_SLICE_MAX 160 /* longest slice text incl. NUL */
-#define CELL_COUNTERS_MAX 16
+#define CELL_COUNTERS_MAX 24
 #define CELL_TOTAL "total"
 #define CELL_DIMS_MAX 4 /* dims in one slice */
 

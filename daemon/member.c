@@ -7,6 +7,7 @@
 #include "xalloc.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,15 +20,30 @@ struct member_month {
     int64_t amount; /* net öre, care days, ... */
 };
 
+/* The first index of ms[0..n) whose month is >= m (n when none). */
+static size_t member_find(const struct member_month *ms, size_t n, int32_t m)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ms[mid].month < m)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The window around m; only the records within it are read (a record
+ * of years is long, and a placement moves it month by month). */
 static member_window member_mask(const struct member_month *ms, size_t n,
                                  int32_t m)
 {
     member_window mask = 0;
-    for (size_t i = 0; i < n; i++) {
-        int32_t d = ms[i].month - (m - MEMBER_REACH);
-        if (d >= 0 && d <= 2 * MEMBER_REACH && ms[i].amount > 0)
-            mask |= 1u << d;
-    }
+    for (size_t i = member_find(ms, n, m - MEMBER_REACH);
+         i < n && ms[i].month <= m + MEMBER_REACH; i++)
+        if (ms[i].amount > 0)
+            mask |= 1u << (ms[i].month - (m - MEMBER_REACH));
     return mask;
 }
 
@@ -47,9 +63,7 @@ int member_move(struct cellmap *cm, const char *key, int32_t m, int64_t delta,
         memcpy(ms, val, len);
     *before = member_mask(ms, n, m);
 
-    size_t i = 0;
-    while (i < n && ms[i].month < m)
-        i++;
+    size_t i = member_find(ms, n, m);
     if (i < n && ms[i].month == m) {
         ms[i].amount += delta;
         if (ms[i].amount == 0) {
@@ -100,4 +114,41 @@ void member_period_delta(const struct period *per, int32_t m,
     *long_term = long_term_months
                      ? (na >= long_term_months) - (nb >= long_term_months)
                      : 0;
+}
+
+/* True when month m - MEMBER_REACH + d counts in w (d within the window). */
+static bool member_on(member_window w, int d)
+{
+    return d >= 0 && d <= 2 * MEMBER_REACH && (w >> d & 1u);
+}
+
+void member_run_counts(member_window w, int j, int64_t *out)
+{
+    int d = MEMBER_REACH + j; /* month m + j in the window */
+    memset(out, 0, MEMBER_RUN_COUNTERS * sizeof(*out));
+    if (!member_on(w, d))
+        return;
+    if (member_on(w, d - 1)) {
+        out[MEMBER_RUN_BOTH] = 1;
+        return;
+    }
+    out[MEMBER_RUN_START] = 1;
+    for (int g = 1; g <= MEMBER_GAP_MAX; g++)
+        if (member_on(w, d - 1 - g)) {
+            out[MEMBER_RUN_GAP1 + g - 1] = 1;
+            return;
+        }
+}
+
+int64_t member_runs_distinct(const struct period *p,
+                             const int64_t (*runs)[MEMBER_RUN_COUNTERS])
+{
+    int n = p->last_month - p->first_month + 1;
+    int64_t distinct = runs[0][MEMBER_RUN_BOTH];
+    for (int i = 0; i < n; i++) {
+        distinct += runs[i][MEMBER_RUN_START];
+        for (int g = 1; g <= MEMBER_GAP_MAX && g <= i - 1; g++)
+            distinct -= runs[i][MEMBER_RUN_GAP1 + g - 1];
+    }
+    return distinct;
 }

@@ -33,4 +33,31 @@ void member_period_delta(const struct period *per, int32_t m,
                          int long_term_months, int64_t *distinct,
                          int64_t *months, int64_t *long_term);
 
+/*
+ * Distinct counts added up from month cells. A subject's counting months
+ * form runs; the subjects of a period P are the runs meeting P less the
+ * gaps between runs that lie inside P:
+ *
+ *   distinct(P) = Σ START over P's months + BOTH of P's first month
+ *                 − Σ GAP[g] over P's months j with g <= j − 1 − first
+ *
+ * with, per month j, START (j counts, j-1 not), BOTH (j-1 and j count)
+ * and GAP[g] (j counts after g months that do not, the month before them
+ * counts; g <= MEMBER_GAP_MAX, the longest gap inside a period of twelve
+ * months). A flip of month m changes these for months m..m+11 only.
+ */
+#define MEMBER_GAP_MAX 10
+enum { MEMBER_RUN_START, MEMBER_RUN_BOTH, MEMBER_RUN_GAP1 };
+#define MEMBER_RUN_COUNTERS (MEMBER_RUN_GAP1 + MEMBER_GAP_MAX)
+#define MEMBER_RUN_MONTHS 12 /* months m..m+11 */
+
+/* The run counters of month m + j (j < MEMBER_RUN_MONTHS) in window w
+ * (around m) into out[MEMBER_RUN_COUNTERS] (0 or 1 each). */
+void member_run_counts(member_window w, int j, int64_t *out);
+
+/* distinct(P) above from the run counters of P's months: runs[i] holds
+ * those of month first + i. */
+int64_t member_runs_distinct(const struct period *p,
+                             const int64_t (*runs)[MEMBER_RUN_COUNTERS]);
+
 #endif

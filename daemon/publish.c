@@ -568,23 +568,41 @@ struct rollover_scan {
     int32_t old_as_of, new_as_of;
 };
 
+/* agg_emit_fn: keep a topic whose period is running on either day. */
+static int rollover_keep(void *ctx, const char *topic)
+{
+    struct rollover_scan *r = ctx;
+    struct cell_key_parts k;
+    if (cell_key_split(topic, &k) == 0 &&
+        (period_is_running(&k.period, r->old_as_of) ||
+         period_is_running(&k.period, r->new_as_of)))
+        return topic_set_add(&r->keys, topic);
+    return 0;
+}
+
+/* store_scan_fn: the running periods a stored cell's figures reach
+ * (its domain's affected(); a period that adds up month cells may have
+ * no cell of its own). Only cells within a year or so of the two days
+ * can reach a period that contains one of them. */
 static int publish_rollover_collect(void *ctx, const char *key, size_t klen,
                                     const void *val, size_t len)
 {
     (void)val;
     (void)len;
     struct rollover_scan *r = ctx;
-    char buf[CELL_KEY_MAX];
     struct cell_key_parts k;
-    if (klen >= sizeof(buf))
+    const struct agg_domain *d;
+    int32_t lo = period_month_of_day(r->old_as_of < r->new_as_of
+                                         ? r->old_as_of
+                                         : r->new_as_of) - 24;
+    int32_t hi = period_month_of_day(r->old_as_of > r->new_as_of
+                                         ? r->old_as_of
+                                         : r->new_as_of) + 24;
+    if (cell_key_split_n(key, klen, &k) || k.period.last_month < lo ||
+        k.period.first_month > hi || !(d = agg_domain_find(k.domain)))
         return 0;
-    memcpy(buf, key, klen);
-    buf[klen] = '\0';
-    if (cell_key_split(buf, &k) == 0 &&
-        (period_is_running(&k.period, r->old_as_of) ||
-         period_is_running(&k.period, r->new_as_of)))
-        topic_set_add(&r->keys, buf);
-    return 0;
+    int rc = d->affected(&k, r->old_as_of, rollover_keep, r);
+    return rc ? rc : d->affected(&k, r->new_as_of, rollover_keep, r);
 }
 
 /* A fingerprint of a topic's metrics as of a day (0 when it has none). */
@@ -646,6 +664,7 @@ static int publish_rollover_once(struct store *st, struct publish *p,
     if ((rc = store_seq_get(t, &seq)) ||
         (rc = store_scan(t, CELLMAP_CELLS, "", publish_rollover_collect, &r)))
         goto out;
+    topic_set_unique(&r.keys);
     cm = cellmap_new(store_load, t);
     before = xcalloc(r.keys.n ? r.keys.n : 1, sizeof(*before));
     for (size_t i = 0; i < r.keys.n; i++)

@@ -14,9 +14,10 @@
 #include <stdint.h>
 
 /* The layout of the records. 1: first; 2: eb and pl member records of
- * age-labelled slices per label year. Entities are unchanged since 1, so
+ * age-labelled slices per label year; 3: eb and ec sums in month cells
+ * only (agg_sums_by_month()). Entities are unchanged since 1, so
  * --rebuild upgrades any schema from STORE_SCHEMA_ENTITIES on. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_SCHEMA_ENTITIES 1
 #define STORE_SCHEMA_KEY "schema"
 #define STORE_EMAPFULL (-1201) /* map full: grow and redo the transaction */
