@@ -239,20 +239,56 @@ void publish_destroy(struct publish **pp)
     *pp = NULL;
 }
 
-/* A set of topics: a growing array, sorted and made unique at the end. */
+/* A set of topics: a growing array, sorted at the end, and a hash index
+ * into it that keeps a topic out when it is already in. A month cell
+ * names every period that adds it up, so a group's changed cells name
+ * the same topics many times over. */
 struct topic_set {
     char **v;
     size_t n, cap;
+    size_t *index; /* 1 + position in v, 0 = empty; index_cap slots */
+    size_t index_cap;
 };
+
+static uint64_t topic_hash(const char *t)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *t; t++) {
+        h ^= (unsigned char)*t;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* The slot of topic in the index: its own, or the empty one it takes. */
+static size_t topic_set_slot(const struct topic_set *s, const char *topic)
+{
+    size_t i = (size_t)topic_hash(topic) & (s->index_cap - 1);
+    while (s->index[i] && strcmp(s->v[s->index[i] - 1], topic) != 0)
+        i = (i + 1) & (s->index_cap - 1);
+    return i;
+}
 
 static int topic_set_add(void *ctx, const char *topic)
 {
     struct topic_set *s = ctx;
+    if (2 * (s->n + 1) > s->index_cap) {
+        /* at most half full: grow and index every topic again */
+        free(s->index);
+        s->index_cap = s->index_cap ? 2 * s->index_cap : 256;
+        s->index = xcalloc(s->index_cap, sizeof(*s->index));
+        for (size_t j = 0; j < s->n; j++)
+            s->index[topic_set_slot(s, s->v[j])] = j + 1;
+    }
+    size_t slot = topic_set_slot(s, topic);
+    if (s->index[slot])
+        return 0; /* in already */
     if (s->n == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 64;
         s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
     }
     s->v[s->n++] = xstrdup(topic);
+    s->index[slot] = s->n;
     return 0;
 }
 
@@ -261,20 +297,14 @@ static int topic_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void topic_set_unique(struct topic_set *s)
+/* Sort the topics (each is in once); the index is gone after. */
+static void topic_set_sort(struct topic_set *s)
 {
-    if (s->n == 0)
-        return;
-    qsort(s->v, s->n, sizeof(*s->v), topic_cmp);
-    size_t k = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        if (k && strcmp(s->v[k - 1], s->v[i]) == 0) {
-            free(s->v[i]);
-            continue;
-        }
-        s->v[k++] = s->v[i];
-    }
-    s->n = k;
+    free(s->index);
+    s->index = NULL;
+    s->index_cap = 0;
+    if (s->n)
+        qsort(s->v, s->n, sizeof(*s->v), topic_cmp);
 }
 
 static void topic_set_free(struct topic_set *s)
@@ -282,6 +312,7 @@ static void topic_set_free(struct topic_set *s)
     for (size_t i = 0; i < s->n; i++)
         free(s->v[i]);
     free(s->v);
+    free(s->index);
     *s = (struct topic_set){0};
 }
 
@@ -419,7 +450,7 @@ int publish_prepare(struct cellmap *cm, int32_t as_of, int below, uint64_t *seq,
             rc = d->affected(&k, as_of, topic_set_add, &topics);
     }
     if (rc == 0) {
-        topic_set_unique(&topics);
+        topic_set_sort(&topics);
         rc = publish_prepare_topics(cm, as_of, below, seq, topics.v, topics.n,
                                     out);
     }
@@ -664,7 +695,7 @@ static int publish_rollover_once(struct store *st, struct publish *p,
     if ((rc = store_seq_get(t, &seq)) ||
         (rc = store_scan(t, CELLMAP_CELLS, "", publish_rollover_collect, &r)))
         goto out;
-    topic_set_unique(&r.keys);
+    topic_set_sort(&r.keys);
     cm = cellmap_new(store_load, t);
     before = xcalloc(r.keys.n ? r.keys.n : 1, sizeof(*before));
     for (size_t i = 0; i < r.keys.n; i++)
