@@ -12,9 +12,27 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 #include <zmq.h>
+
+/* The store's pages this process keeps mapped, at most (store_trim()):
+ * past it they are left to the kernel's page cache, so that nyckeld's
+ * resident set is its own memory, not the store's size. Checked after
+ * every ingest group (a look at /proc/self/statm) and every heartbeat
+ * (queries read through the map too). */
+#define LOOP_MAP_RESIDENT_MAX (32ull * 1024 * 1024)
+
+/* store_trim(), saying once that it cannot. */
+static void loop_trim(struct store *st, bool *warned)
+{
+    int rc = store_trim(st);
+    if (rc < 0 && !*warned)
+        log_warn("loop: cannot trim the store's mapped pages: %s",
+                 store_strerror(rc));
+    *warned = *warned || rc < 0;
+}
 
 static volatile sig_atomic_t loop_stop_signal;
 static volatile sig_atomic_t loop_next_day;
@@ -55,6 +73,8 @@ int loop_run(const struct loop_parts *parts)
     };
     int32_t as_of = parts->as_of;
     int64_t next_beat = loop_now_ms();
+    bool trim_warned = false;
+    store_set_resident_max(parts->store, LOOP_MAP_RESIDENT_MAX);
     int rc = 0;
     struct notify *nt = NULL;
     notify_new(&nt);
@@ -66,6 +86,7 @@ int loop_run(const struct loop_parts *parts)
             publish_heartbeat(parts->publish, store_committed_seq(parts->store),
                               as_of);
             next_beat = now + parts->heartbeat_ms;
+            loop_trim(parts->store, &trim_warned);
         }
         int64_t wait = next_beat - now;
         int64_t to_midnight = clock_ms_to_midnight();
@@ -100,6 +121,7 @@ int loop_run(const struct loop_parts *parts)
             rc = ingest_handle(parts->ingest, as_of);
             if (rc)
                 goto out;
+            loop_trim(parts->store, &trim_warned);
         }
         if (items[1].revents & ZMQ_POLLIN)
             publish_handle(parts->publish);

@@ -16,7 +16,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define STORE_MAP_INITIAL (16ULL << 20) /* grows by doubling */
 #define STORE_MAP_MIN (1ULL << 20)
@@ -39,7 +42,10 @@ struct store {
      * shared, a map growth exclusively: LMDB may resize the map only
      * while no transaction of the process is open. */
     pthread_rwlock_t grow_lock;
+    uint64_t resident_max;      /* store_set_resident_max(), 0: none */
+    _Atomic uint64_t reads;     /* store_load() and store_put() calls */
 };
+
 
 struct store_txn {
     struct store *s;
@@ -152,7 +158,7 @@ static int store_open_schema(const char *dir, uint64_t max_bytes, bool old_ok,
         (rc = mdb_env_set_maxdbs(s->env, CELLMAP_DB_COUNT + 1)) ||
         (rc = mdb_env_set_mapsize(s->env, s->map_bytes)) ||
         (rc =
-             mdb_env_open(s->env, dir, MDB_NOTLS | store_test_flags(), 0600))) {
+             mdb_env_open(s->env, dir, MDB_NOTLS | MDB_NORDAHEAD | store_test_flags(), 0600))) {
         rc = store_rc(rc);
         goto fail;
     }
@@ -267,6 +273,8 @@ int store_load(void *ctx, enum cellmap_db db, const char *key, void **val,
 {
     struct store_txn *t = ctx;
     MDB_val k = store_key(key), v;
+    if (t->s->resident_max && ++t->s->reads % STORE_TRIM_READS == 0)
+        (void)store_trim(t->s); /* the loop says why when it fails */
     int rc = mdb_get(t->txn, t->s->dbi[db], &k, &v);
     if (rc == MDB_NOTFOUND)
         return 1;
@@ -282,6 +290,8 @@ int store_put(struct store_txn *t, enum cellmap_db db, const char *key,
               const void *val, size_t len)
 {
     MDB_val k = store_key(key);
+    if (t->s->resident_max && ++t->s->reads % STORE_TRIM_READS == 0)
+        (void)store_trim(t->s); /* a put reads its way down the tree */
     if (len == 0) {
         int rc = mdb_del(t->txn, t->s->dbi[db], &k, NULL);
         return rc == MDB_NOTFOUND ? 0 : store_rc(rc);
@@ -409,6 +419,67 @@ uint64_t store_committed_seq(const struct store *s)
 uint64_t store_map_bytes(const struct store *s)
 {
     return s->map_bytes;
+}
+
+/* The address range [*lo, *hi) this process maps the data file at: the
+ * line of /proc/self/maps with the file's inode (LMDB does not say where
+ * its map is; mdb_env_info's address is that of a fixed map only). 0, or
+ * -ENOENT / -errno. */
+static int store_map_range(struct store *s, uintptr_t *lo, uintptr_t *hi)
+{
+    mdb_filehandle_t fd;
+    struct stat st;
+    int rc = mdb_env_get_fd(s->env, &fd);
+    if (rc)
+        return store_rc(rc);
+    if (fstat(fd, &st))
+        return -errno;
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f)
+        return -errno;
+    char line[512];
+    rc = -ENOENT;
+    while (rc && fgets(line, sizeof(line), f)) {
+        unsigned long a, b, inode;
+        if (sscanf(line, "%lx-%lx %*s %*s %*s %lu", &a, &b, &inode) == 3 &&
+            inode == (unsigned long)st.st_ino) {
+            *lo = (uintptr_t)a;
+            *hi = (uintptr_t)b;
+            rc = 0;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+void store_set_resident_max(struct store *s, uint64_t bytes)
+{
+    s->resident_max = bytes;
+}
+
+int store_trim(struct store *s)
+{
+    uint64_t budget = s->resident_max;
+    if (!budget)
+        return 0;
+    unsigned long size, resident, shared;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f)
+        return -errno;
+    int n = fscanf(f, "%lu %lu %lu", &size, &resident, &shared);
+    fclose(f);
+    if (n != 3)
+        return -EPROTO;
+    long page = sysconf(_SC_PAGESIZE);
+    if ((uint64_t)shared * (uint64_t)(page > 0 ? page : 4096) <= budget)
+        return 0;
+    uintptr_t lo, hi;
+    pthread_rwlock_rdlock(&s->grow_lock); /* no remap meanwhile */
+    int rc = store_map_range(s, &lo, &hi);
+    if (rc == 0 && madvise((void *)lo, hi - lo, MADV_DONTNEED))
+        rc = -errno;
+    pthread_rwlock_unlock(&s->grow_lock);
+    return rc ? rc : 1;
 }
 
 int store_usage(struct store *s, struct store_usage *u)

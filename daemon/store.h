@@ -103,6 +103,25 @@ struct store_usage {
  * writes (it reads the current meta page). 0 or a negative code. */
 int store_usage(struct store *s, struct store_usage *u);
 
+/*
+ * The pages of the map a process has read stay mapped into it and count
+ * in its resident set although they are the kernel's page cache: after
+ * a backfill, every page of the store. When more than budget bytes of
+ * file-backed pages are resident (/proc/self/statm), drop the map's
+ * pages from this process (madvise MADV_DONTNEED: the map is a shared,
+ * read-only file mapping, the data stays in the page cache and comes
+ * back on the next read as a minor fault). 1 when trimmed, 0 when under
+ * budget (or none is set), or a negative code.
+ */
+int store_trim(struct store *s);
+/* The budget of store_trim() (0, the default: never trim), which then
+ * also runs every few thousand reads and puts, in the middle of a transaction
+ * too (what a transaction changes is in its own memory, not the map). */
+void store_set_resident_max(struct store *s, uint64_t bytes);
+/* Reads and puts between two such looks: a group's publishing reads
+ * tens of thousands of scattered records, its commit puts thousands. */
+#define STORE_TRIM_READS 4096
+
 /* True when rc means the environment is unusable (restart needed). */
 bool store_is_fatal(int rc);
 

@@ -1,0 +1,136 @@
+/*
+ * test_store_trim.c — store_trim() on a real LMDB file: after reading
+ * 8 MiB of records through the map, the process has them resident; a
+ * trim under a small budget drops them from the process (the file-backed
+ * resident pages shrink by most of the 8 MiB), every record reads back
+ * unchanged afterwards, under a budget the pages fit in (or none)
+ * nothing is done, and with a budget set reads trim as they go.
+ */
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* cmocka.h needs these four before it. */
+/* clang-format off */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#define MAX_BYTES (UINT64_C(256) << 20)
+#define RECORDS 2048
+#define RECORD_BYTES 4000 /* 8 MiB in all */
+
+static char dir[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/nyckel-trim.XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof(path), "%s/data.mdb", dir);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+    unlink(path);
+    return rmdir(dir);
+}
+
+/* File-backed (and shared) resident bytes of this process. */
+static uint64_t resident_shared(void)
+{
+    unsigned long size, resident, shared;
+    FILE *f = fopen("/proc/self/statm", "r");
+    assert_non_null(f);
+    assert_int_equal(fscanf(f, "%lu %lu %lu", &size, &resident, &shared), 3);
+    fclose(f);
+    return (uint64_t)shared * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static void record_of(int i, char *key, unsigned char *val)
+{
+    snprintf(key, 32, "0127/eb/rec-%05d", i);
+    memset(val, 'a' + i % 26, RECORD_BYTES);
+}
+
+/* Read every record and check its bytes. */
+static void read_all(struct store *st)
+{
+    struct store_txn *t;
+    char key[32];
+    unsigned char want[RECORD_BYTES];
+    assert_int_equal(store_txn_begin(st, false, &t), 0);
+    for (int i = 0; i < RECORDS; i++) {
+        void *val;
+        size_t len;
+        record_of(i, key, want);
+        assert_int_equal(store_load(t, CELLMAP_CELLS, key, &val, &len), 0);
+        assert_int_equal(len, RECORD_BYTES);
+        assert_memory_equal(val, want, RECORD_BYTES);
+        free(val);
+    }
+    store_txn_abort(&t);
+}
+
+static void test_trim(void **state)
+{
+    (void)state;
+    struct store *st;
+    struct store_txn *t;
+    char key[32];
+    unsigned char val[RECORD_BYTES];
+    assert_int_equal(store_open(dir, MAX_BYTES, &st), 0);
+    assert_int_equal(store_txn_begin(st, true, &t), 0);
+    for (int i = 0; i < RECORDS; i++) {
+        record_of(i, key, val);
+        assert_int_equal(store_put(t, CELLMAP_CELLS, key, val, RECORD_BYTES),
+                         0);
+    }
+    assert_int_equal(store_txn_commit(&t), 0);
+
+    read_all(st);
+    uint64_t before = resident_shared();
+    assert_int_equal(store_trim(st), 0); /* no budget set */
+    store_set_resident_max(st, UINT64_MAX);
+    assert_int_equal(store_trim(st), 0); /* within budget */
+    store_set_resident_max(st, 1);
+    assert_int_equal(store_trim(st), 1);
+    uint64_t after = resident_shared();
+    assert_true(before > after);
+    assert_true(before - after >= (UINT64_C(6) << 20));
+
+    store_set_resident_max(st, 0);
+    read_all(st); /* the pages come back from the page cache */
+    assert_true(resident_shared() >= after + (UINT64_C(6) << 20));
+
+    /* with a budget, reads trim as they go: reads are counted from the
+     * first one under a budget, and the STORE_TRIM_READS-th trims
+     * before it reads (two passes here) */
+    assert_int_equal(STORE_TRIM_READS, 2 * RECORDS);
+    assert_int_equal(store_trim(st), 0);
+    store_set_resident_max(st, 1);
+    assert_int_equal(store_trim(st), 1);
+    uint64_t low = resident_shared();
+    read_all(st);
+    read_all(st);
+    assert_true(resident_shared() < low + (UINT64_C(2) << 20));
+    store_close(&st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_trim, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
