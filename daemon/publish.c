@@ -410,8 +410,7 @@ static int publish_topic(struct cellmap *cm, const char *topic, int32_t as_of,
      * without suppression both streams carry the same bytes */
     s.metrics = pcm_m;
     if (below <= 1) {
-        pbuf = xmalloc(blen);
-        memcpy(pbuf, buf, blen);
+        pbuf = buf; /* the same bytes, not a copy (publish_list) */
         plen = blen;
     } else if (clear &&
                (rc = codec_update_encode(next, as_of_s, &s, &pbuf, &plen))) {
@@ -463,8 +462,9 @@ void publish_list_truncate(struct publish_list *l, size_t n)
 {
     for (size_t i = n; i < l->n; i++) {
         free(l->topics[i]);
+        if (l->pub_bufs[i] != l->bufs[i])
+            free(l->pub_bufs[i]);
         free(l->bufs[i]);
-        free(l->pub_bufs[i]);
     }
     if (n < l->n)
         l->n = n;
@@ -532,6 +532,10 @@ void publish_send(struct publish *p, struct publish_list *l)
             publish_public(p, slot, l->pub_bufs[i], l->pub_lens[i], l->seqs[i],
                            now);
             continue;
+        }
+        if (l->pub_bufs[i] == l->bufs[i]) { /* the exact bytes: a copy */
+            l->pub_bufs[i] = xmalloc(l->pub_lens[i]);
+            memcpy(l->pub_bufs[i], l->bufs[i], l->pub_lens[i]);
         }
         slot->pending = l->pub_bufs[i]; /* taken over */
         slot->pending_len = l->pub_lens[i];

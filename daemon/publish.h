@@ -26,7 +26,9 @@ struct publish_list {
     uint8_t **bufs; /* owned, Update bytes, exact (admins' stream) */
     size_t *lens;
     uint8_t **pub_bufs; /* owned, Update bytes, suppressed (everyone
-                           else's stream); NULL: not to be shown */
+                           else's stream); NULL: not to be shown; the
+                           bufs[i] pointer itself when the bytes are the
+                           same (no suppression) */
     size_t *pub_lens;
     uint64_t *seqs; /* each update's sequence number */
 };
