@@ -23,8 +23,9 @@
 /* clang-format on */
 
 #define MAX_BYTES (UINT64_C(256) << 20)
-#define RECORDS 2048
-#define RECORD_BYTES 4000 /* 8 MiB in all */
+/* two passes over the records make STORE_TRIM_READS reads */
+#define RECORDS (STORE_TRIM_READS / 2)
+#define RECORD_BYTES ((8 << 20) / RECORDS) /* 8 MiB in all */
 
 static char dir[64];
 
@@ -57,6 +58,8 @@ static uint64_t resident_shared(void)
     return (uint64_t)shared * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
+static unsigned char record[RECORD_BYTES], want[RECORD_BYTES];
+
 static void record_of(int i, char *key, unsigned char *val)
 {
     snprintf(key, 32, "0127/eb/rec-%05d", i);
@@ -68,7 +71,6 @@ static void read_all(struct store *st)
 {
     struct store_txn *t;
     char key[32];
-    unsigned char want[RECORD_BYTES];
     assert_int_equal(store_txn_begin(st, false, &t), 0);
     for (int i = 0; i < RECORDS; i++) {
         void *val;
@@ -88,13 +90,12 @@ static void test_trim(void **state)
     struct store *st;
     struct store_txn *t;
     char key[32];
-    unsigned char val[RECORD_BYTES];
     assert_int_equal(store_open(dir, MAX_BYTES, &st), 0);
     assert_int_equal(store_txn_begin(st, true, &t), 0);
     for (int i = 0; i < RECORDS; i++) {
-        record_of(i, key, val);
-        assert_int_equal(store_put(t, CELLMAP_CELLS, key, val, RECORD_BYTES),
-                         0);
+        record_of(i, key, record);
+        assert_int_equal(
+            store_put(t, CELLMAP_CELLS, key, record, RECORD_BYTES), 0);
     }
     assert_int_equal(store_txn_commit(&t), 0);
 
@@ -114,9 +115,8 @@ static void test_trim(void **state)
     assert_true(resident_shared() >= after + (UINT64_C(6) << 20));
 
     /* with a budget, reads trim as they go: reads are counted from the
-     * first one under a budget, and the STORE_TRIM_READS-th trims
-     * before it reads (two passes here) */
-    assert_int_equal(STORE_TRIM_READS, 2 * RECORDS);
+     * first one under a budget, and the STORE_TRIM_READS-th, the last of
+     * two passes, trims before it reads */
     assert_int_equal(store_trim(st), 0);
     store_set_resident_max(st, 1);
     assert_int_equal(store_trim(st), 1);
