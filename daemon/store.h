@@ -120,7 +120,7 @@ int store_trim(struct store *s);
 void store_set_resident_max(struct store *s, uint64_t bytes);
 /* Reads and puts between two such looks: a group's publishing reads
  * tens of thousands of scattered records, its commit puts thousands. */
-#define STORE_TRIM_READS 1024
+#define STORE_TRIM_READS 256
 
 /* True when rc means the environment is unusable (restart needed). */
 bool store_is_fatal(int rc);

@@ -123,7 +123,9 @@ static void test_trim(void **state)
     uint64_t low = resident_shared();
     read_all(st);
     read_all(st);
-    assert_true(resident_shared() < low + (UINT64_C(2) << 20));
+    /* without the trim, all 8 MiB (see above); with it, what the reads
+     * after it mapped: much less, though mapping faults map neighbours */
+    assert_true(resident_shared() < low + (UINT64_C(4) << 20));
     store_close(&st);
 }
 
