@@ -497,12 +497,11 @@ fail:
 
 /* After FLUSHALL: rewrite the append only file so that every load
  * starts from the same small file. */
-static int redis_rewrite_aof(struct redis_peer *rp)
+/* Wait until no AOF rewrite runs or is scheduled (Redis starts them
+ * by itself as the file grows). 0, or -1 after a minute. */
+static int redis_aof_idle(struct redis_peer *rp)
 {
     redisReply *reply;
-    if (redis_call(rp, &reply, "BGREWRITEAOF"))
-        return -1;
-    freeReplyObject(reply);
     for (double t0 = peer_now(); peer_now() - t0 < 60;) {
         if (redis_call(rp, &reply, "INFO persistence"))
             return -1;
@@ -516,6 +515,17 @@ static int redis_rewrite_aof(struct redis_peer *rp)
     }
     fprintf(stderr, "peer: redis: BGREWRITEAOF did not finish\n");
     return -1;
+}
+
+/* Rewrite the AOF (after a reset): one of Redis's own may be running,
+ * and a second BGREWRITEAOF is then refused, so wait for it first. */
+static int redis_rewrite_aof(struct redis_peer *rp)
+{
+    redisReply *reply;
+    if (redis_aof_idle(rp) || redis_call(rp, &reply, "BGREWRITEAOF"))
+        return -1;
+    freeReplyObject(reply);
+    return redis_aof_idle(rp);
 }
 
 static int redis_reset(struct peer *p)
