@@ -23,27 +23,10 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include "store_dir.h"
+
 #define MAX_BYTES (UINT64_C(64) << 20)
 
-static char dir[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/nyckel-schema.XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char path[128];
-    snprintf(path, sizeof(path), "%s/data.mdb", dir);
-    unlink(path);
-    snprintf(path, sizeof(path), "%s/lock.mdb", dir);
-    unlink(path);
-    return rmdir(dir);
-}
 
 static uint64_t schema_of(struct store *st)
 {
@@ -118,11 +101,12 @@ static void test_newer_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_new_store_is_current, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_older_needs_rebuild, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_newer_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_new_store_is_current,
+                                        store_dir_setup, store_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_older_needs_rebuild,
+                                        store_dir_setup, store_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_newer_refused, store_dir_setup,
+                                        store_dir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

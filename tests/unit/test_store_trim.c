@@ -22,30 +22,13 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include "store_dir.h"
+
 #define MAX_BYTES (UINT64_C(256) << 20)
 /* two passes over the records make STORE_TRIM_READS reads */
 #define RECORDS (STORE_TRIM_READS / 2)
 #define RECORD_BYTES ((8 << 20) / RECORDS) /* 8 MiB in all */
 
-static char dir[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/nyckel-trim.XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char path[128];
-    snprintf(path, sizeof(path), "%s/data.mdb", dir);
-    unlink(path);
-    snprintf(path, sizeof(path), "%s/lock.mdb", dir);
-    unlink(path);
-    return rmdir(dir);
-}
 
 /* File-backed (and shared) resident bytes of this process. */
 static uint64_t resident_shared(void)
@@ -132,7 +115,8 @@ static void test_trim(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_trim, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trim, store_dir_setup,
+                                        store_dir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
