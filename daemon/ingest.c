@@ -228,7 +228,8 @@ static bool ingest_slot_applies(const struct ingest_slot *slot)
  * commit: their acks are set, their updates appended to updates (none
  * when it fails), *seq the sequence after the commit. */
 static int ingest_apply(struct store *st, struct ingest_slot *slots, size_t n,
-                        int32_t as_of, int below, uint64_t *seq,
+                        int32_t as_of, const struct publish *pub,
+                        uint64_t *seq,
                         struct publish_list *updates)
 {
     struct store_txn *t = NULL;
@@ -251,7 +252,7 @@ static int ingest_apply(struct store *st, struct ingest_slot *slots, size_t n,
                                    sl->texts[i])))
                 goto out;
     }
-    if ((rc = publish_prepare(cm, as_of, below, &next, NULL, 0, updates)) ||
+    if ((rc = publish_prepare(cm, as_of, pub, &next, NULL, 0, updates)) ||
         (rc = store_flush(t, cm)) || (rc = store_seq_put(t, next)))
         goto out;
     rc = store_txn_commit(&t);
@@ -267,11 +268,12 @@ out:
 
 /* ingest_apply, redone after growing the map as often as it is full. */
 static int ingest_apply_grow(struct store *st, struct ingest_slot *slots,
-                             size_t n, int32_t as_of, int below, uint64_t *seq,
+                             size_t n, int32_t as_of,
+                             const struct publish *pub, uint64_t *seq,
                              struct publish_list *updates)
 {
     for (int tries = 0;; tries++) {
-        int rc = ingest_apply(st, slots, n, as_of, below, seq, updates);
+        int rc = ingest_apply(st, slots, n, as_of, pub, seq, updates);
         if (rc != STORE_EMAPFULL || tries == INGEST_RETRIES)
             return rc;
         if ((rc = store_grow(st)))
@@ -390,7 +392,8 @@ static void ingest_slot_open(struct ingest_slot *slot,
  * one batch's failure (a full disk, a broken store) is its own. Each
  * slot's rc and seq say how it went. */
 static void ingest_apply_slots(struct store *st, struct ingest_slot *slots,
-                               size_t n, int32_t as_of, int below,
+                               size_t n, int32_t as_of,
+                               const struct publish *pub,
                                struct publish_list *updates)
 {
     size_t applies = 0;
@@ -399,7 +402,7 @@ static void ingest_apply_slots(struct store *st, struct ingest_slot *slots,
     if (applies == 0)
         return;
     uint64_t seq = 0;
-    int rc = ingest_apply_grow(st, slots, n, as_of, below, &seq, updates);
+    int rc = ingest_apply_grow(st, slots, n, as_of, pub, &seq, updates);
     if (rc == 0 || applies == 1) {
         for (size_t k = 0; k < n; k++)
             if (ingest_slot_applies(&slots[k])) {
@@ -410,7 +413,7 @@ static void ingest_apply_slots(struct store *st, struct ingest_slot *slots,
     }
     for (size_t k = 0; k < n; k++)
         if (ingest_slot_applies(&slots[k]))
-            slots[k].rc = ingest_apply_grow(st, &slots[k], 1, as_of, below,
+            slots[k].rc = ingest_apply_grow(st, &slots[k], 1, as_of, pub,
                                             &slots[k].seq, updates);
 }
 
@@ -508,7 +511,7 @@ static int ingest_on_group(void *ctx, struct router_request *reqs, size_t n)
     for (size_t k = 0; k < n; k++)
         ingest_slot_open(&slots[k], reqs[k].who, reqs[k].payload, reqs[k].len);
     ingest_apply_slots(in->st, slots, n, in->as_of,
-                       publish_suppress_below(in->pub), &in->pending);
+                       in->pub, &in->pending);
     double commit_s = ingest_seconds_since(&t0);
     for (size_t k = 0; k < n; k++) {
         int rc = ingest_slot_close(&slots[k], commit_s, &reqs[k].reply,

@@ -26,6 +26,7 @@
 #include "xalloc.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -56,6 +57,14 @@ struct publish {
     size_t cap, n;
     size_t *due; /* indexes of slots with pending states */
     size_t n_due, cap_due;
+    /* the topic prefixes granted to subscribers, with how many times:
+     * an update no prefix matches is numbered but not built */
+    struct publish_prefix {
+        char *prefix;
+        size_t len;
+        size_t refs;
+    } *subs;
+    size_t n_subs, cap_subs;
 };
 
 static int64_t publish_now_ms(void)
@@ -160,17 +169,69 @@ int publish_suppress_below(const struct publish *p)
 }
 
 struct publish_sub {
-    void *sock;
+    struct publish *p;
     int option;     /* ZMQ_SUBSCRIBE or ZMQ_UNSUBSCRIBE */
     size_t granted; /* topics applied for this request */
 };
+
+/*
+ * Count a granted prefix in (subscribe) or out. An unsubscription that
+ * cannot be matched to a client (a CURVE peer that is gone) is never
+ * applied here, so a prefix may stay counted after libzmq dropped it:
+ * the count errs on the side of building updates nobody gets, never of
+ * leaving out one somebody would.
+ */
+static void publish_prefix_count(struct publish *p, bool subscribe,
+                                 const char *prefix, size_t len)
+{
+    size_t i = 0;
+    while (i < p->n_subs && (p->subs[i].len != len ||
+                             memcmp(p->subs[i].prefix, prefix, len) != 0))
+        i++;
+    if (!subscribe) {
+        if (i < p->n_subs && --p->subs[i].refs == 0) {
+            free(p->subs[i].prefix);
+            p->subs[i] = p->subs[--p->n_subs];
+        }
+        return;
+    }
+    if (i == p->n_subs) {
+        if (p->n_subs == p->cap_subs) {
+            p->cap_subs = p->cap_subs ? 2 * p->cap_subs : 16;
+            p->subs = xrealloc(p->subs, p->cap_subs * sizeof(*p->subs));
+        }
+        char *copy = xmalloc(len + 1);
+        memcpy(copy, prefix, len);
+        copy[len] = '\0';
+        p->subs[p->n_subs++] =
+            (struct publish_prefix){.prefix = copy, .len = len, .refs = 0};
+    }
+    p->subs[i].refs++;
+}
+
+/* True when a granted prefix matches topic's update on the admins'
+ * stream ("!" + topic) or on everyone else's. */
+static bool publish_wanted(const struct publish *p, const char *topic)
+{
+    size_t n = strlen(topic);
+    for (size_t i = 0; p && i < p->n_subs; i++) {
+        const struct publish_prefix *x = &p->subs[i];
+        if (x->len == 0 ||
+            (x->prefix[0] == '!'
+                 ? x->len - 1 <= n && memcmp(x->prefix + 1, topic, x->len - 1) == 0
+                 : x->len <= n && memcmp(x->prefix, topic, x->len) == 0))
+            return true;
+    }
+    return false;
+}
 
 /* auth_topic_fn: apply one granted (un)subscription. With manual XPUB it
  * applies to the peer whose request was read last. */
 static int publish_apply_sub(void *ctx, const char *prefix, size_t len)
 {
     struct publish_sub *s = ctx;
-    zmq_setsockopt(s->sock, s->option, prefix, len);
+    zmq_setsockopt(s->p->sock, s->option, prefix, len);
+    publish_prefix_count(s->p, s->option == ZMQ_SUBSCRIBE, prefix, len);
     s->granted++;
     return 0;
 }
@@ -210,7 +271,7 @@ void publish_handle(struct publish *p)
         size_t len = zmq_msg_size(&msg);
         if (len >= 1 && (data[0] == 0 || data[0] == 1)) {
             struct publish_sub s = {
-                p->sock, data[0] ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE, 0};
+                p, data[0] ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE, 0};
             /* An unsubscription of a peer that is gone has no User-Id:
              * there is no pipe left to apply it to. */
             const char *user_id = zmq_msg_gets(&msg, "User-Id");
@@ -235,6 +296,9 @@ void publish_destroy(struct publish **pp)
     }
     free(p->slots);
     free(p->due);
+    for (size_t i = 0; i < p->n_subs; i++)
+        free(p->subs[i].prefix);
+    free(p->subs);
     free(p);
     *pp = NULL;
 }
@@ -348,8 +412,29 @@ static void publish_list_push(struct publish_list *l, const char *topic,
 }
 
 /* Metrics of one topic as a codec slice, and its Update. */
+/* The topic's next sequence from *seq (advanced) into *next, its
+ * previous one into *prev, and its sequence record in cm updated. */
+static int publish_number(struct cellmap *cm, const char *topic,
+                          uint64_t *seq, uint64_t *prev, uint64_t *next)
+{
+    const void *val;
+    size_t len;
+    int rc = cellmap_get(cm, CELLMAP_SEQS, topic, &val, &len);
+    if (rc)
+        return rc;
+    *prev = 0;
+    if (len == sizeof(*prev))
+        memcpy(prev, val, sizeof(*prev));
+    *next = ++*seq;
+    return cellmap_put(cm, CELLMAP_SEQS, topic, next, sizeof(*next));
+}
+
+/* The update of topic into out; when nobody is subscribed to it
+ * (wanted false) only its number, so that the sequence is the same
+ * whoever listens. */
 static int publish_topic(struct cellmap *cm, const char *topic, int32_t as_of,
-                         int below, uint64_t *seq, struct publish_list *out)
+                         int below, bool wanted, uint64_t *seq,
+                         struct publish_list *out)
 {
     struct cell_key_parts k;
     if (cell_key_split(topic, &k))
@@ -357,6 +442,9 @@ static int publish_topic(struct cellmap *cm, const char *topic, int32_t as_of,
     const struct agg_domain *d = agg_domain_find(k.domain);
     if (!d)
         return 0;
+    uint64_t prev, next;
+    if (!wanted)
+        return publish_number(cm, topic, seq, &prev, &next);
     struct metric m[AGG_METRICS_MAX];
     size_t n_m;
     int rc = d->metrics(cm, &k, as_of, m, &n_m);
@@ -379,15 +467,7 @@ static int publish_topic(struct cellmap *cm, const char *topic, int32_t as_of,
         dims[i] = (struct codec_dim){.key = dk[i], .value = dv[i]};
 
     /* the slice's previous update, and this one in its place */
-    const void *val;
-    size_t len;
-    uint64_t prev = 0;
-    if ((rc = cellmap_get(cm, CELLMAP_SEQS, topic, &val, &len)))
-        return rc;
-    if (len == sizeof(prev))
-        memcpy(&prev, val, sizeof(prev));
-    uint64_t next = ++*seq;
-    if ((rc = cellmap_put(cm, CELLMAP_SEQS, topic, &next, sizeof(next))))
+    if ((rc = publish_number(cm, topic, seq, &prev, &next)))
         return rc;
 
     struct codec_slice s = {
@@ -421,20 +501,23 @@ static int publish_topic(struct cellmap *cm, const char *topic, int32_t as_of,
     return 0;
 }
 
-int publish_prepare_topics(struct cellmap *cm, int32_t as_of, int below,
-                           uint64_t *seq, char **topics, size_t n,
-                           struct publish_list *out)
+int publish_prepare_topics(struct cellmap *cm, int32_t as_of,
+                           const struct publish *p, uint64_t *seq,
+                           char **topics, size_t n, struct publish_list *out)
 {
+    int below = publish_suppress_below(p);
     for (size_t i = 0; i < n; i++) {
-        int rc = publish_topic(cm, topics[i], as_of, below, seq, out);
+        int rc = publish_topic(cm, topics[i], as_of, below,
+                               publish_wanted(p, topics[i]), seq, out);
         if (rc)
             return rc;
     }
     return 0;
 }
 
-int publish_prepare(struct cellmap *cm, int32_t as_of, int below, uint64_t *seq,
-                    char **extra, size_t n_extra, struct publish_list *out)
+int publish_prepare(struct cellmap *cm, int32_t as_of, const struct publish *p,
+                    uint64_t *seq, char **extra, size_t n_extra,
+                    struct publish_list *out)
 {
     struct topic_set dirty = {0}, topics = {0};
     for (size_t i = 0; i < n_extra; i++)
@@ -450,7 +533,7 @@ int publish_prepare(struct cellmap *cm, int32_t as_of, int below, uint64_t *seq,
     }
     if (rc == 0) {
         topic_set_sort(&topics);
-        rc = publish_prepare_topics(cm, as_of, below, seq, topics.v, topics.n,
+        rc = publish_prepare_topics(cm, as_of, p, seq, topics.v, topics.n,
                                     out);
     }
     topic_set_free(&dirty);
@@ -699,6 +782,7 @@ static int publish_rollover_once(struct store *st, struct publish *p,
     if ((rc = store_seq_get(t, &seq)) ||
         (rc = store_scan(t, CELLMAP_CELLS, "", publish_rollover_collect, &r)))
         goto out;
+    uint64_t seq0 = seq;
     topic_set_sort(&r.keys);
     cm = cellmap_new(store_load, t);
     before = xcalloc(r.keys.n ? r.keys.n : 1, sizeof(*before));
@@ -709,7 +793,7 @@ static int publish_rollover_once(struct store *st, struct publish *p,
     for (size_t i = 0; i < r.keys.n; i++)
         if (publish_fingerprint(cm, r.keys.v[i], new_as_of) != before[i])
             topic_set_add(&changed, r.keys.v[i]);
-    if ((rc = publish_prepare(cm, new_as_of, p ? p->suppress_below : 0, &seq,
+    if ((rc = publish_prepare(cm, new_as_of, p, &seq,
                               changed.v, changed.n, &l)) ||
         (rc = store_meta_put(t, PUBLISH_AS_OF_KEY, (uint64_t)new_as_of)) ||
         (rc = store_flush(t, cm)) || (rc = store_seq_put(t, seq)) ||
@@ -718,7 +802,8 @@ static int publish_rollover_once(struct store *st, struct publish *p,
     char a[11], b[11];
     period_date_format(old_as_of, a);
     period_date_format(new_as_of, b);
-    log_info("publish: as-of %s -> %s: %zu slices updated", a, b, l.n);
+    log_info("publish: as-of %s -> %s: %" PRIu64 " slices updated", a, b,
+             seq - seq0);
     publish_send(p, &l);
 out:
     store_txn_abort(&t);

@@ -60,17 +60,22 @@ int publish_suppress_below(const struct publish *p);
 
 /* The updates for the cells changed in cm and the n_extra topics in
  * extra: every topic a domain says depends on a dirty cell, its metrics
- * as of as_of read through cm (suppressed with threshold below), the
- * next sequence from *seq (advanced),
- * the slice's sequence record in cm updated. Appends to out. */
-int publish_prepare(struct cellmap *cm, int32_t as_of, int below, uint64_t *seq,
-                    char **extra, size_t n_extra, struct publish_list *out);
+ * as of as_of read through cm (suppressed with p's threshold), the
+ * next sequence from *seq (advanced), the slice's sequence record in cm
+ * updated. Appends to out. A topic no subscriber of p has a prefix of
+ * (p NULL: none) is numbered all the same but not built: no metrics, no
+ * encoding, nothing in out. Subscriptions change only in
+ * publish_handle(), on the thread that prepares and sends, so whoever
+ * is subscribed when the list is sent was when it was made. */
+int publish_prepare(struct cellmap *cm, int32_t as_of, const struct publish *p,
+                    uint64_t *seq, char **extra, size_t n_extra,
+                    struct publish_list *out);
 
 /* The updates for every topic in topics (n), as publish_prepare does for
- * dirty cells; used when the as-of date moves. */
-int publish_prepare_topics(struct cellmap *cm, int32_t as_of, int below,
-                           uint64_t *seq, char **topics, size_t n,
-                           struct publish_list *out);
+ * dirty cells. */
+int publish_prepare_topics(struct cellmap *cm, int32_t as_of,
+                           const struct publish *p, uint64_t *seq,
+                           char **topics, size_t n, struct publish_list *out);
 
 /* Send and empty the list (nothing is sent when p is NULL): each update
  * at once on the admins' stream ("!" + topic), and on everyone else's

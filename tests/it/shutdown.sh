@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.bash"
 
 "$BUILD/nyckel-gen" --seed 61 --kinds payment,placement --from 2012-01 \
-    --to 2014-12 --households 1500 >"$NK_TMP/events.jsonl"
+    --to 2014-12 --households 5000 >"$NK_TMP/events.jsonl"
 nk_start
 "$BUILD/nyckel-push" --ingest "$NK_INGEST" --spool "$NK_TMP/spool" \
     --give-up 30 "$NK_TMP/events.jsonl" 2>"$NK_TMP/push.txt" &
