@@ -139,11 +139,15 @@ int agg_asof_mark(struct cellmap *m, const struct event *e, int sign)
     return rc ? rc : agg_asof_mark_key(m, ekey, sign);
 }
 
+bool agg_period_crosses_year(const struct period *p)
+{
+    return period_month_year(p->first_month) !=
+           period_month_year(p->last_month);
+}
+
 bool agg_sums_by_month(const struct period *p, const char *slice)
 {
-    return period_month_year(p->first_month) ==
-               period_month_year(p->last_month) ||
-           !agg_slice_by_age(slice);
+    return !agg_period_crosses_year(p) || !agg_slice_by_age(slice);
 }
 
 int agg_sum_months(struct cellmap *m, const char *muni, const char *domain,

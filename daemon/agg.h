@@ -156,6 +156,9 @@ int agg_affected_with_running(const struct cell_key_parts *k, int32_t as_of,
  * their own years, so such a period keeps its sums in its own cell.
  */
 bool agg_sums_by_month(const struct period *p, const char *slice);
+/* True when p starts in another year than it ends (an R12 window across
+ * new year): its age-labelled slices keep their own sums. */
+bool agg_period_crosses_year(const struct period *p);
 /* Add the counters idx[0..n_idx) of the month cells of slice for months
  * first..last to sum[idx[i]] (not zeroed here); n_counters is the
  * domain's cell width. */

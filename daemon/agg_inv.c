@@ -232,7 +232,7 @@ static int inv_add_sums(struct cellmap *cm, const char *muni,
             /* person slices (age_band=, gender=) are labelled by age */
             bool own = pers[i].kind == PERIOD_MONTH ||
                        (r == INV_RAW_PERSON &&
-                        !agg_sums_by_month(&pers[i], "age_band="));
+                        agg_period_crosses_year(&pers[i]));
             if (!own)
                 continue;
             int rc = inv_add_raw(cm, muni, &t, r, &pers[i], delta);
@@ -314,9 +314,9 @@ static int inv_ongoing_interval(struct cellmap *cm, const char *muni,
     delta[INV_CARRY] = 0;
     delta[INV_ONGOING] = sign;
     for (int32_t w = s; w <= e + 11; w++) {
-        if (period_month_of_year(w) == 12)
-            continue; /* the window lies in one year: month cells */
         p = period_of(PERIOD_R12, w);
+        if (!agg_period_crosses_year(&p))
+            continue; /* the window lies in one year: month cells */
         if (t.year != period_month_year(w))
             inv_slice_table_make(&t, d, period_month_year(w));
         if ((rc = inv_add_raw(cm, muni, &t, INV_RAW_PERSON, &p, delta)))

@@ -141,8 +141,7 @@ static void pl_slice(const struct event *e, enum pl_raw r, int year,
  * age-labelled slice of an R12 window across new year. */
 static bool pl_own(const struct period *per, enum pl_raw r)
 {
-    return pl_by_age(r) && period_month_year(per->first_month) !=
-                               period_month_year(per->last_month);
+    return pl_by_age(r) && agg_period_crosses_year(per);
 }
 
 /* Add d to the cell of e's slice r in period per. */
@@ -376,7 +375,7 @@ static int pl_accrue(struct cellmap *cm, const struct event *e, int32_t lo,
             /* the month's cell, and the own cells of age-labelled R12
              * windows across new year (pl_own()) */
             if (pers[i].kind != PERIOD_MONTH &&
-                !pl_own(&pers[i], PL_RAW_AGE_BAND))
+                !agg_period_crosses_year(&pers[i]))
                 continue;
             int64_t *d = agg_acc_at(&common, &pers[i], 0);
             d[PL_CARE_DAYS] += days;

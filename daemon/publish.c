@@ -314,20 +314,10 @@ struct topic_set {
     size_t index_cap;
 };
 
-static uint64_t topic_hash(const char *t)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *t; t++) {
-        h ^= (unsigned char)*t;
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 /* The slot of topic in the index: its own, or the empty one it takes. */
 static size_t topic_set_slot(const struct topic_set *s, const char *topic)
 {
-    size_t i = (size_t)topic_hash(topic) & (s->index_cap - 1);
+    size_t i = (size_t)publish_hash(topic) & (s->index_cap - 1);
     while (s->index[i] && strcmp(s->v[s->index[i] - 1], topic) != 0)
         i = (i + 1) & (s->index_cap - 1);
     return i;
