@@ -155,20 +155,27 @@ int agg_sum_months(struct cellmap *m, const char *muni, const char *domain,
                    size_t n_counters, const int *idx, size_t n_idx,
                    int64_t *sum)
 {
-    char key[CELL_KEY_MAX];
     int64_t c[CELL_COUNTERS_MAX];
-    int rc;
     if (n_counters > CELL_COUNTERS_MAX)
         return -EINVAL;
     for (int32_t month = first; month <= last; month++) {
-        struct period pm = period_of(PERIOD_MONTH, month);
-        if ((rc = cell_key(key, muni, domain, &pm, slice)) ||
-            (rc = cell_read(m, key, c, n_counters)))
+        int rc = agg_month_read(m, muni, domain, month, slice, n_counters, c);
+        if (rc)
             return rc;
         for (size_t i = 0; i < n_idx; i++)
             sum[idx[i]] += c[idx[i]];
     }
     return 0;
+}
+
+int agg_month_read(struct cellmap *m, const char *muni, const char *domain,
+                   int32_t month, const char *slice, size_t n_counters,
+                   int64_t *out)
+{
+    char key[CELL_KEY_MAX];
+    struct period pm = period_of(PERIOD_MONTH, month);
+    int rc = cell_key(key, muni, domain, &pm, slice);
+    return rc ? rc : cell_read(m, key, out, n_counters);
 }
 
 int agg_emit_month_readers(const char *muni, const char *domain, int32_t m,

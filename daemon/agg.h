@@ -159,6 +159,10 @@ bool agg_sums_by_month(const struct period *p, const char *slice);
 /* True when p starts in another year than it ends (an R12 window across
  * new year): its age-labelled slices keep their own sums. */
 bool agg_period_crosses_year(const struct period *p);
+/* The n_counters counters of slice's month cell of month m into out. */
+int agg_month_read(struct cellmap *m, const char *muni, const char *domain,
+                   int32_t month, const char *slice, size_t n_counters,
+                   int64_t *out);
 /* Add the counters idx[0..n_idx) of the month cells of slice for months
  * first..last to sum[idx[i]] (not zeroed here); n_counters is the
  * domain's cell width. */

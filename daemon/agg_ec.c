@@ -118,13 +118,12 @@ static int ec_metrics(struct cellmap *cm, const struct cell_key_parts *k,
     int32_t jan = period_month_from_ym(year, 1), dec = jan + 11;
     int32_t lo = p->first_month < last - 11 ? p->first_month : last - 11;
     int32_t hi = p->last_month > dec ? p->last_month : dec;
-    int64_t months[EC_MONTHS_MAX][EC_COUNTERS] = {{0}};
-    static const int both[] = {EC_OUTCOME, EC_BUDGET};
+    int64_t months[EC_MONTHS_MAX][EC_COUNTERS];
     if (hi - lo + 1 > EC_MONTHS_MAX)
         return -ERANGE;
     for (int32_t m = lo; m <= hi; m++) {
-        int rc = agg_sum_months(cm, k->muni, "ec", m, m, k->slice,
-                                EC_COUNTERS, both, 2, months[m - lo]);
+        int rc = agg_month_read(cm, k->muni, "ec", m, k->slice, EC_COUNTERS,
+                                months[m - lo]);
         if (rc)
             return rc;
     }

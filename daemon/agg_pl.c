@@ -470,9 +470,8 @@ static int pl_metrics(struct cellmap *cm, const struct cell_key_parts *k,
         for (size_t i = 0; i < PL_N_SUMS; i++)
             c[pl_sums[i]] = 0;
         for (int32_t m = p->first_month; m <= p->last_month; m++) {
-            struct period pm = period_of(PERIOD_MONTH, m);
-            if ((rc = cell_key(key, k->muni, "pl", &pm, k->slice)) ||
-                (rc = cell_read(cm, key, mc, PL_COUNTERS)))
+            if ((rc = agg_month_read(cm, k->muni, "pl", m, k->slice,
+                                     PL_COUNTERS, mc)))
                 return rc;
             for (size_t i = 0; i < PL_N_SUMS; i++)
                 c[pl_sums[i]] += mc[pl_sums[i]];
