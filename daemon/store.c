@@ -14,9 +14,9 @@
 #include <errno.h>
 #include <lmdb.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -42,10 +42,9 @@ struct store {
      * shared, a map growth exclusively: LMDB may resize the map only
      * while no transaction of the process is open. */
     pthread_rwlock_t grow_lock;
-    uint64_t resident_max;      /* store_set_resident_max(), 0: none */
-    _Atomic uint64_t reads;     /* store_load() and store_put() calls */
+    uint64_t resident_max;  /* store_set_resident_max(), 0: none */
+    _Atomic uint64_t reads; /* store_load() and store_put() calls */
 };
-
 
 struct store_txn {
     struct store *s;
@@ -157,8 +156,9 @@ static int store_open_schema(const char *dir, uint64_t max_bytes, bool old_ok,
     if ((rc = mdb_env_create(&s->env)) ||
         (rc = mdb_env_set_maxdbs(s->env, CELLMAP_DB_COUNT + 1)) ||
         (rc = mdb_env_set_mapsize(s->env, s->map_bytes)) ||
-        (rc =
-             mdb_env_open(s->env, dir, MDB_NOTLS | MDB_NORDAHEAD | store_test_flags(), 0600))) {
+        (rc = mdb_env_open(s->env, dir,
+                           MDB_NOTLS | MDB_NORDAHEAD | store_test_flags(),
+                           0600))) {
         rc = store_rc(rc);
         goto fail;
     }
@@ -365,17 +365,47 @@ int store_scan(struct store_txn *t, enum cellmap_db db, const char *prefix,
     return rc == MDB_NOTFOUND ? 0 : store_rc(rc);
 }
 
+/* store_flush()'s state: a cursor per database, opened at its first
+ * record. */
+struct store_flush {
+    struct store_txn *t;
+    MDB_cursor *cur[CELLMAP_DB_COUNT];
+};
+
 static int store_flush_one(void *ctx, enum cellmap_db db, const char *key,
                            const void *val, size_t len)
 {
+    struct store_flush *f = ctx;
+    struct store_txn *t = f->t;
     if (db == CELLMAP_CELLS && cell_is_zero(val, len))
         len = 0; /* an all-zero cell is not stored */
-    return store_put(ctx, db, key, val, len);
+    if (t->s->resident_max && ++t->s->reads % STORE_TRIM_READS == 0)
+        (void)store_trim(t->s);
+    int rc;
+    if (!f->cur[db] &&
+        (rc = mdb_cursor_open(t->txn, t->s->dbi[db], &f->cur[db])))
+        return store_rc(rc);
+    MDB_val k = store_key(key);
+    if (len == 0) {
+        rc = mdb_cursor_get(f->cur[db], &k, NULL, MDB_SET);
+        if (rc == 0)
+            rc = mdb_cursor_del(f->cur[db], 0);
+        return rc == MDB_NOTFOUND ? 0 : store_rc(rc);
+    }
+    MDB_val v = {.mv_size = len, .mv_data = (void *)val};
+    return store_rc(mdb_cursor_put(f->cur[db], &k, &v, 0));
 }
 
+/* The records come in key order, so the cursor is mostly on the right
+ * leaf already and LMDB skips the walk down from the root. */
 int store_flush(struct store_txn *t, struct cellmap *cm)
 {
-    return cellmap_each_dirty(cm, CELLMAP_DB_COUNT, store_flush_one, t);
+    struct store_flush f = {.t = t};
+    int rc = cellmap_each_dirty(cm, CELLMAP_DB_COUNT, store_flush_one, &f);
+    for (int db = 0; db < CELLMAP_DB_COUNT; db++)
+        if (f.cur[db])
+            mdb_cursor_close(f.cur[db]);
+    return rc;
 }
 
 int store_backup(struct store *s, const char *dir)
