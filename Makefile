@@ -304,7 +304,8 @@ $(BUILD)/obj/bench/%.o: CFLAGS_ALL += -Ibench -Iclients/lib $(BENCH_CFLAGS)
 # periods and age bands as nyckeld's
 $(BUILD)/nyckel-bench: $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRCS)) \
                        $(BUILD)/obj/daemon/period.o $(BUILD)/obj/daemon/cell.o \
-                       $(BUILD)/obj/daemon/cellmap.o $(BUILD)/obj/daemon/xalloc.o \
+                       $(BUILD)/obj/daemon/cellmap.o $(BUILD)/obj/daemon/hash.o \
+                       $(BUILD)/obj/daemon/xalloc.o \
                        $(BUILD)/libnyckel.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LDLIBS_ALL) $(BENCH_LIBS)

@@ -8,6 +8,7 @@
  */
 #include "cellmap.h"
 
+#include "hash.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -54,31 +55,11 @@ struct cellmap {
     size_t n_slots;     /* power of two */
 };
 
-/* Eight bytes at a time: byte-wise FNV-1a was half of every lookup (a
- * multiply's latency per byte of a 30-byte key). A multiply-xorshift
- * over words, with the db and length mixed in. */
-static uint64_t cellmap_mix(uint64_t h)
-{
-    h ^= h >> 32;
-    h *= 0xd6e8feb86659fd93ULL;
-    h ^= h >> 32;
-    return h;
-}
-
+/* hash_bytes() with the db as its seed: byte-wise FNV-1a had been half
+ * of every lookup (a multiply's latency per byte of a 30-byte key). */
 static uint64_t cellmap_hash(enum cellmap_db db, const char *key, size_t len)
 {
-    uint64_t h = 0x9E3779B97F4A7C15ULL * ((uint64_t)db + 1) ^ len;
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, key + i, 8);
-        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-        h ^= h >> 29;
-    }
-    uint64_t tail = 0;
-    if (i < len)
-        memcpy(&tail, key + i, len - i);
-    return cellmap_mix(h ^ tail);
+    return hash_bytes((uint64_t)db, key, len);
 }
 
 /* A copy of key[0..len) and its NUL in the arena. */

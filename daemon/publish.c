@@ -18,6 +18,7 @@
 #include "agg.h"
 #include "cell.h"
 #include "codec.h"
+#include "hash.h"
 #include "log.h"
 #include "period.h"
 #include "stats.h"
@@ -63,7 +64,7 @@ struct publish {
         char *prefix;
         size_t len;
         size_t refs;
-    } *subs;
+    } * subs;
     size_t n_subs, cap_subs;
 };
 
@@ -76,10 +77,7 @@ static int64_t publish_now_ms(void)
 
 static uint64_t publish_hash(const char *s)
 {
-    uint64_t h = 1469598103934665603u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return h;
+    return hash_bytes(0, s, strlen(s));
 }
 
 /* The slot of topic, made when missing. Slots are never removed: one a
@@ -218,7 +216,8 @@ static bool publish_wanted(const struct publish *p, const char *topic)
         const struct publish_prefix *x = &p->subs[i];
         if (x->len == 0 ||
             (x->prefix[0] == '!'
-                 ? x->len - 1 <= n && memcmp(x->prefix + 1, topic, x->len - 1) == 0
+                 ? x->len - 1 <= n &&
+                       memcmp(x->prefix + 1, topic, x->len - 1) == 0
                  : x->len <= n && memcmp(x->prefix, topic, x->len) == 0))
             return true;
     }
@@ -310,16 +309,28 @@ void publish_destroy(struct publish **pp)
 struct topic_set {
     char **v;
     size_t n, cap;
-    size_t *index; /* 1 + position in v, 0 = empty; index_cap slots */
+    struct topic_slot *index; /* index_cap slots */
     size_t index_cap;
 };
 
-/* The slot of topic in the index: its own, or the empty one it takes. */
-static size_t topic_set_slot(const struct topic_set *s, const char *topic)
+/* An index slot: the topic's hash, so that probing past other topics
+ * compares numbers, not strings (it was a tenth of a backfill). */
+struct topic_slot {
+    uint32_t at;   /* 1 + position in v, 0 = empty */
+    uint32_t hash; /* low bits of the topic's hash_bytes() */
+};
+
+/* The slot of topic (len bytes, hash h) in the index: its own, or the
+ * empty one it takes. */
+static size_t topic_set_slot(const struct topic_set *s, const char *topic,
+                             size_t len, uint64_t h)
 {
-    size_t i = (size_t)publish_hash(topic) & (s->index_cap - 1);
-    while (s->index[i] && strcmp(s->v[s->index[i] - 1], topic) != 0)
-        i = (i + 1) & (s->index_cap - 1);
+    size_t i = (size_t)h & (s->index_cap - 1);
+    for (; s->index[i].at; i = (i + 1) & (s->index_cap - 1)) {
+        const char *t = s->v[s->index[i].at - 1];
+        if (s->index[i].hash == (uint32_t)h && memcmp(t, topic, len + 1) == 0)
+            break;
+    }
     return i;
 }
 
@@ -331,18 +342,25 @@ static int topic_set_add(void *ctx, const char *topic)
         free(s->index);
         s->index_cap = s->index_cap ? 2 * s->index_cap : 256;
         s->index = xcalloc(s->index_cap, sizeof(*s->index));
-        for (size_t j = 0; j < s->n; j++)
-            s->index[topic_set_slot(s, s->v[j])] = j + 1;
+        for (size_t j = 0; j < s->n; j++) {
+            size_t len = strlen(s->v[j]);
+            uint64_t h = hash_bytes(0, s->v[j], len);
+            s->index[topic_set_slot(s, s->v[j], len, h)] =
+                (struct topic_slot){(uint32_t)(j + 1), (uint32_t)h};
+        }
     }
-    size_t slot = topic_set_slot(s, topic);
-    if (s->index[slot])
+    size_t len = strlen(topic);
+    uint64_t h = hash_bytes(0, topic, len);
+    size_t slot = topic_set_slot(s, topic, len, h);
+    if (s->index[slot].at)
         return 0; /* in already */
     if (s->n == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 64;
         s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
     }
-    s->v[s->n++] = xstrdup(topic);
-    s->index[slot] = s->n;
+    s->v[s->n] = xmalloc(len + 1);
+    memcpy(s->v[s->n++], topic, len + 1);
+    s->index[slot] = (struct topic_slot){(uint32_t)s->n, (uint32_t)h};
     return 0;
 }
 
@@ -404,8 +422,8 @@ static void publish_list_push(struct publish_list *l, const char *topic,
 /* Metrics of one topic as a codec slice, and its Update. */
 /* The topic's next sequence from *seq (advanced) into *next, its
  * previous one into *prev, and its sequence record in cm updated. */
-static int publish_number(struct cellmap *cm, const char *topic,
-                          uint64_t *seq, uint64_t *prev, uint64_t *next)
+static int publish_number(struct cellmap *cm, const char *topic, uint64_t *seq,
+                          uint64_t *prev, uint64_t *next)
 {
     const void *val;
     size_t len;
@@ -523,8 +541,7 @@ int publish_prepare(struct cellmap *cm, int32_t as_of, const struct publish *p,
     }
     if (rc == 0) {
         topic_set_sort(&topics);
-        rc = publish_prepare_topics(cm, as_of, p, seq, topics.v, topics.n,
-                                    out);
+        rc = publish_prepare_topics(cm, as_of, p, seq, topics.v, topics.n, out);
     }
     topic_set_free(&dirty);
     topic_set_free(&topics);
@@ -700,12 +717,14 @@ static int publish_rollover_collect(void *ctx, const char *key, size_t klen,
     struct rollover_scan *r = ctx;
     struct cell_key_parts k;
     const struct agg_domain *d;
-    int32_t lo = period_month_of_day(r->old_as_of < r->new_as_of
-                                         ? r->old_as_of
-                                         : r->new_as_of) - 24;
-    int32_t hi = period_month_of_day(r->old_as_of > r->new_as_of
-                                         ? r->old_as_of
-                                         : r->new_as_of) + 24;
+    int32_t lo =
+        period_month_of_day(r->old_as_of < r->new_as_of ? r->old_as_of
+                                                        : r->new_as_of) -
+        24;
+    int32_t hi =
+        period_month_of_day(r->old_as_of > r->new_as_of ? r->old_as_of
+                                                        : r->new_as_of) +
+        24;
     if (cell_key_split_n(key, klen, &k) || k.period.last_month < lo ||
         k.period.first_month > hi || !(d = agg_domain_find(k.domain)))
         return 0;
@@ -783,8 +802,8 @@ static int publish_rollover_once(struct store *st, struct publish *p,
     for (size_t i = 0; i < r.keys.n; i++)
         if (publish_fingerprint(cm, r.keys.v[i], new_as_of) != before[i])
             topic_set_add(&changed, r.keys.v[i]);
-    if ((rc = publish_prepare(cm, new_as_of, p, &seq,
-                              changed.v, changed.n, &l)) ||
+    if ((rc = publish_prepare(cm, new_as_of, p, &seq, changed.v, changed.n,
+                              &l)) ||
         (rc = store_meta_put(t, PUBLISH_AS_OF_KEY, (uint64_t)new_as_of)) ||
         (rc = store_flush(t, cm)) || (rc = store_seq_put(t, seq)) ||
         (rc = store_txn_commit(&t)))
