@@ -248,13 +248,30 @@ static int cellmap_cmp(const void *a, const void *b)
     return c ? c : (x->klen > y->klen) - (x->klen < y->klen);
 }
 
+static bool cellmap_visits(const struct record *r, enum cellmap_db db)
+{
+    return r->dirty && (db == CELLMAP_DB_COUNT || r->db == db);
+}
+
+int cellmap_each_dirty_unordered(struct cellmap *m, enum cellmap_db db,
+                                 cellmap_visit_fn fn, void *ctx)
+{
+    int rc = 0;
+    for (size_t i = 0; i < m->n && rc == 0; i++) {
+        const struct record *r = &m->recs[i];
+        if (cellmap_visits(r, db))
+            rc = fn(ctx, r->db, r->key, r->val, r->len);
+    }
+    return rc;
+}
+
 int cellmap_each_dirty(struct cellmap *m, enum cellmap_db db,
                        cellmap_visit_fn fn, void *ctx)
 {
     struct record **list = xmalloc((m->n ? m->n : 1) * sizeof(*list));
     size_t k = 0;
     for (size_t i = 0; i < m->n; i++)
-        if (m->recs[i].dirty && (db == CELLMAP_DB_COUNT || m->recs[i].db == db))
+        if (cellmap_visits(&m->recs[i], db))
             list[k++] = &m->recs[i];
     if (k)
         qsort(list, k, sizeof(*list), cellmap_cmp);

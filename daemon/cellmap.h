@@ -64,5 +64,9 @@ typedef int (*cellmap_visit_fn)(void *ctx, enum cellmap_db db, const char *key,
                                 const void *val, size_t len);
 int cellmap_each_dirty(struct cellmap *m, enum cellmap_db db,
                        cellmap_visit_fn fn, void *ctx);
+/* The same in no particular order, for a caller that does not need one
+ * (it saves the sort). */
+int cellmap_each_dirty_unordered(struct cellmap *m, enum cellmap_db db,
+                                 cellmap_visit_fn fn, void *ctx);
 
 #endif

@@ -388,13 +388,25 @@ static void topic_set_free(struct topic_set *s)
     *s = (struct topic_set){0};
 }
 
+/* publish_collect()'s state. */
+struct publish_collect {
+    int32_t as_of;
+    struct topic_set *topics;
+};
+
+/* The topics a changed cell changes (its domain's affected()). */
 static int publish_collect(void *ctx, enum cellmap_db db, const char *key,
                            const void *val, size_t len)
 {
     (void)db;
     (void)val;
     (void)len;
-    return topic_set_add(ctx, key);
+    struct publish_collect *c = ctx;
+    struct cell_key_parts k;
+    if (cell_key_split(key, &k))
+        return 0;
+    const struct agg_domain *d = agg_domain_find(k.domain);
+    return d ? d->affected(&k, c->as_of, topic_set_add, c->topics) : 0;
 }
 
 static void publish_list_push(struct publish_list *l, const char *topic,
@@ -527,23 +539,17 @@ int publish_prepare(struct cellmap *cm, int32_t as_of, const struct publish *p,
                     uint64_t *seq, char **extra, size_t n_extra,
                     struct publish_list *out)
 {
-    struct topic_set dirty = {0}, topics = {0};
+    struct topic_set topics = {0};
     for (size_t i = 0; i < n_extra; i++)
         topic_set_add(&topics, extra[i]);
-    int rc = cellmap_each_dirty(cm, CELLMAP_CELLS, publish_collect, &dirty);
-    for (size_t i = 0; rc == 0 && i < dirty.n; i++) {
-        struct cell_key_parts k;
-        if (cell_key_split(dirty.v[i], &k))
-            continue;
-        const struct agg_domain *d = agg_domain_find(k.domain);
-        if (d)
-            rc = d->affected(&k, as_of, topic_set_add, &topics);
-    }
+    /* in any order: the topics are sorted once they are all in */
+    struct publish_collect c = {.as_of = as_of, .topics = &topics};
+    int rc =
+        cellmap_each_dirty_unordered(cm, CELLMAP_CELLS, publish_collect, &c);
     if (rc == 0) {
         topic_set_sort(&topics);
         rc = publish_prepare_topics(cm, as_of, p, seq, topics.v, topics.n, out);
     }
-    topic_set_free(&dirty);
     topic_set_free(&topics);
     return rc;
 }
