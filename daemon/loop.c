@@ -20,14 +20,21 @@
 /* The store's pages this process keeps mapped, at most (store_trim()):
  * past it they are left to the kernel's page cache, so that nyckeld's
  * resident set is its own memory, not the store's size. Checked after
- * every ingest group (a look at /proc/self/statm) and every heartbeat
- * (queries read through the map too). */
-#define LOOP_MAP_RESIDENT_MAX (32ull * 1024 * 1024)
+ * every ingest group and every few hundred reads and puts (a look at
+ * /proc/self/statm). A trim drops every page of the map, and the next
+ * lookups fault their way down the trees again: each fault maps its 16
+ * neighbours too (the kernel's fault-around), so a few hundred lookups
+ * fill tens of MiB. Trimming whenever the lower budget was passed did
+ * so every other group of a live feed and made a third of its time.
+ * So the lower one is kept once a heartbeat (queries read through the
+ * map too), the higher one at once. */
+#define LOOP_MAP_RESIDENT_MAX (48ull * 1024 * 1024)
+#define LOOP_MAP_RESIDENT_BEAT (32ull * 1024 * 1024)
 
-/* store_trim(), saying once that it cannot. */
-static void loop_trim(struct store *st, bool *warned)
+/* store_trim_below(), saying once that it cannot. */
+static void loop_trim(struct store *st, uint64_t budget, bool *warned)
 {
-    int rc = store_trim(st);
+    int rc = store_trim_below(st, budget);
     if (rc < 0 && !*warned)
         log_warn("loop: cannot trim the store's mapped pages: %s",
                  store_strerror(rc));
@@ -86,7 +93,7 @@ int loop_run(const struct loop_parts *parts)
             publish_heartbeat(parts->publish, store_committed_seq(parts->store),
                               as_of);
             next_beat = now + parts->heartbeat_ms;
-            loop_trim(parts->store, &trim_warned);
+            loop_trim(parts->store, LOOP_MAP_RESIDENT_BEAT, &trim_warned);
         }
         int64_t wait = next_beat - now;
         int64_t to_midnight = clock_ms_to_midnight();
@@ -121,7 +128,7 @@ int loop_run(const struct loop_parts *parts)
             rc = ingest_handle(parts->ingest, as_of);
             if (rc)
                 goto out;
-            loop_trim(parts->store, &trim_warned);
+            loop_trim(parts->store, LOOP_MAP_RESIDENT_MAX, &trim_warned);
         }
         if (items[1].revents & ZMQ_POLLIN)
             publish_handle(parts->publish);

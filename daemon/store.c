@@ -489,7 +489,11 @@ void store_set_resident_max(struct store *s, uint64_t bytes)
 
 int store_trim(struct store *s)
 {
-    uint64_t budget = s->resident_max;
+    return store_trim_below(s, s->resident_max);
+}
+
+int store_trim_below(struct store *s, uint64_t budget)
+{
     if (!budget)
         return 0;
     unsigned long size, resident, shared;

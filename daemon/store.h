@@ -20,9 +20,9 @@
 #define STORE_SCHEMA_VERSION 3
 #define STORE_SCHEMA_ENTITIES 1
 #define STORE_SCHEMA_KEY "schema"
-#define STORE_EMAPFULL (-1201) /* map full: grow and redo the transaction */
-#define STORE_EFULL (-1202)    /* map at its configured maximum */
-#define STORE_ESCHEMA (-1203)  /* state directory of a newer schema */
+#define STORE_EMAPFULL (-1201)   /* map full: grow and redo the transaction */
+#define STORE_EFULL (-1202)      /* map at its configured maximum */
+#define STORE_ESCHEMA (-1203)    /* state directory of a newer schema */
 #define STORE_EOLDSCHEMA (-1204) /* of an older one: --rebuild upgrades */
 
 struct store;
@@ -114,6 +114,9 @@ int store_usage(struct store *s, struct store_usage *u);
  * budget (or none is set), or a negative code.
  */
 int store_trim(struct store *s);
+/* The same with another budget than store_set_resident_max()'s (0:
+ * none), e.g. a lower one at quiet moments. */
+int store_trim_below(struct store *s, uint64_t budget);
 /* The budget of store_trim() (0, the default: never trim), which then
  * also runs every few thousand reads and puts, in the middle of a transaction
  * too (what a transaction changes is in its own memory, not the map). */

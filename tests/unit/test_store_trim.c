@@ -97,6 +97,13 @@ static void test_trim(void **state)
     read_all(st); /* the pages come back from the page cache */
     assert_true(resident_shared() >= after + (UINT64_C(6) << 20));
 
+    /* a budget of its own (the loop's once a heartbeat) */
+    assert_int_equal(store_trim_below(st, 0), 0); /* none */
+    assert_int_equal(store_trim_below(st, UINT64_MAX), 0);
+    assert_int_equal(store_trim_below(st, 1), 1);
+    assert_true(resident_shared() + (UINT64_C(6) << 20) <= before);
+    read_all(st);
+
     /* with a budget, reads trim as they go: reads are counted from the
      * first one under a budget, and the STORE_TRIM_READS-th, the last of
      * two passes, trims before it reads */
