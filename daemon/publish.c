@@ -317,18 +317,19 @@ struct topic_set {
  * compares numbers, not strings (it was a tenth of a backfill). */
 struct topic_slot {
     uint32_t at;   /* 1 + position in v, 0 = empty */
-    uint32_t hash; /* low bits of the topic's hash_bytes() */
+    uint32_t hash; /* high bits of the topic's hash_bytes(): the low
+                      ones are the slot, so they would tell little */
 };
 
-/* The slot of topic (len bytes, hash h) in the index: its own, or the
- * empty one it takes. */
+/* The slot of topic (hash h) in the index: its own, or the empty one it
+ * takes. */
 static size_t topic_set_slot(const struct topic_set *s, const char *topic,
-                             size_t len, uint64_t h)
+                             uint64_t h)
 {
     size_t i = (size_t)h & (s->index_cap - 1);
     for (; s->index[i].at; i = (i + 1) & (s->index_cap - 1)) {
         const char *t = s->v[s->index[i].at - 1];
-        if (s->index[i].hash == (uint32_t)h && memcmp(t, topic, len + 1) == 0)
+        if (s->index[i].hash == (uint32_t)(h >> 32) && strcmp(t, topic) == 0)
             break;
     }
     return i;
@@ -345,13 +346,13 @@ static int topic_set_add(void *ctx, const char *topic)
         for (size_t j = 0; j < s->n; j++) {
             size_t len = strlen(s->v[j]);
             uint64_t h = hash_bytes(0, s->v[j], len);
-            s->index[topic_set_slot(s, s->v[j], len, h)] =
-                (struct topic_slot){(uint32_t)(j + 1), (uint32_t)h};
+            s->index[topic_set_slot(s, s->v[j], h)] =
+                (struct topic_slot){(uint32_t)(j + 1), (uint32_t)(h >> 32)};
         }
     }
     size_t len = strlen(topic);
     uint64_t h = hash_bytes(0, topic, len);
-    size_t slot = topic_set_slot(s, topic, len, h);
+    size_t slot = topic_set_slot(s, topic, h);
     if (s->index[slot].at)
         return 0; /* in already */
     if (s->n == s->cap) {
@@ -360,7 +361,7 @@ static int topic_set_add(void *ctx, const char *topic)
     }
     s->v[s->n] = xmalloc(len + 1);
     memcpy(s->v[s->n++], topic, len + 1);
-    s->index[slot] = (struct topic_slot){(uint32_t)s->n, (uint32_t)h};
+    s->index[slot] = (struct topic_slot){(uint32_t)s->n, (uint32_t)(h >> 32)};
     return 0;
 }
 
