@@ -111,19 +111,20 @@ static const char *const part_names[] = {"backfill", "push",    "live",
                                          "query",    "rebuild", "peers"};
 
 struct opts {
-    const char *bin;         /* --bin DIR */
-    const char *work_parent; /* --work DIR: the run's dir is made inside */
-    bool keep;               /* --keep */
-    unsigned runs;           /* --runs */
-    unsigned munis;          /* --municipalities */
-    unsigned households;     /* --households */
-    unsigned duplicates;     /* --duplicates, percent */
-    unsigned window;         /* --window, batches in flight */
-    unsigned live_s;         /* --live-seconds, per rate */
-    const char *peers;       /* --peers LIST */
-    unsigned parts;          /* --only, enum part bits */
-    const char *report;      /* --report FILE or NULL */
-    int port;                /* --port, first of 5 */
+    const char *bin;          /* --bin DIR */
+    const char *work_parent;  /* --work DIR: the run's dir is made inside */
+    bool keep;                /* --keep */
+    unsigned runs;            /* --runs */
+    unsigned munis;           /* --municipalities */
+    unsigned households;      /* --households */
+    unsigned duplicates;      /* --duplicates, percent */
+    unsigned window;          /* --window, batches in flight */
+    unsigned live_s;          /* --live-seconds, per rate */
+    const char *peers;        /* --peers LIST */
+    unsigned parts;           /* --only, enum part bits */
+    const char *report;       /* --report FILE or NULL */
+    int port;                 /* --port, first of 5 */
+    const char *map_resident; /* --map-resident SIZE for nyckeld, or NULL */
 };
 
 /* A series of per-run figures. */
@@ -431,7 +432,13 @@ static int daemon_start(struct bench *b, const char *state_dir, const char *tag,
                           AS_OF,      "--suppress-below",
                           "0",        "--publish-interval",
                           "0",        "--log-level",
-                          "warn",     NULL};
+                          "warn",     NULL,
+                          NULL,       NULL};
+    if (b->o.map_resident) {
+        size_t n = sizeof(argv) / sizeof(argv[0]);
+        argv[n - 3] = "--map-resident";
+        argv[n - 2] = b->o.map_resident;
+    }
 
     snprintf(d->log, sizeof d->log, "%s/nyckeld-%s.log", b->work, tag);
 again:
@@ -1928,8 +1935,10 @@ static void report(struct bench *b, int argc, char **argv, unsigned mismatches)
     md(&o,
        "%s --state-dir STATE --ingest tcp://127.0.0.1:%d --pub "
        "tcp://127.0.0.1:%d --query tcp://127.0.0.1:%d --as-of %s "
-       "--suppress-below 0 --publish-interval 0 --log-level warn\n",
-       b->nyckeld, b->port, b->port + 1, b->port + 2, AS_OF);
+       "--suppress-below 0 --publish-interval 0 --log-level warn%s%s\n",
+       b->nyckeld, b->port, b->port + 1, b->port + 2, AS_OF,
+       b->o.map_resident ? " --map-resident " : "",
+       b->o.map_resident ? b->o.map_resident : "");
     md(&o,
        "%s -q --ingest tcp://127.0.0.1:%d --batch-size 1000 --window 16 "
        "--spool SPOOL %s\n",
@@ -2199,6 +2208,8 @@ static void usage(FILE *out)
         "                        when nyckeld cannot bind them, the next 5\n"
         "                        within 100 are tried)\n"
         "  --report FILE         also write the results in Markdown to FILE\n"
+        "  --map-resident SIZE   give nyckeld --map-resident SIZE (its pages\n"
+        "                        of the store kept mapped; 0: all of them)\n"
         "  -h, --help            this text\n"
         "\n"
         "Exit status: 0 done; 1 something failed (a rejected event, a\n"
@@ -2281,6 +2292,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         O_ONLY,
         O_PORT,
         O_REPORT,
+        O_MAP_RESIDENT,
     };
     static const struct option lo[] = {
         {"bin", required_argument, NULL, O_BIN},
@@ -2296,6 +2308,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"only", required_argument, NULL, O_ONLY},
         {"port", required_argument, NULL, O_PORT},
         {"report", required_argument, NULL, O_REPORT},
+        {"map-resident", required_argument, NULL, O_MAP_RESIDENT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -2361,6 +2374,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
             break;
         case O_REPORT:
             o->report = optarg;
+            break;
+        case O_MAP_RESIDENT:
+            o->map_resident = optarg; /* nyckeld checks it at its start */
             break;
         case 'h':
             usage(stdout);

@@ -46,6 +46,7 @@
 
 #define CONFIG_DEFAULT_MAX_DB_BYTES (UINT64_C(64) << 30) /* 64 GiB */
 #define CONFIG_MIN_MAX_DB_BYTES (UINT64_C(1) << 20)      /* 1 MiB */
+#define CONFIG_DEFAULT_MAP_RESIDENT (UINT64_C(48) << 20) /* 48 MiB */
 #define CONFIG_DEFAULT_HEARTBEAT_MS 1000
 #define CONFIG_DEFAULT_SUPPRESS_BELOW 5
 #define CONFIG_SUPPRESS_MAX 1000
@@ -78,6 +79,7 @@ enum config_key {
     CONFIG_KEY_AS_OF,
     CONFIG_KEY_LOG_LEVEL,
     CONFIG_KEY_MAX_DB_SIZE,
+    CONFIG_KEY_MAP_RESIDENT,
     CONFIG_KEY_CURVE_SECRET,
     CONFIG_KEY_KEYS,
     CONFIG_KEY_INSECURE,
@@ -113,6 +115,8 @@ static const struct option config_options[] = {
      CONFIG_OPT_KEY + CONFIG_KEY_LOG_LEVEL},
     {"max-db-size", required_argument, NULL,
      CONFIG_OPT_KEY + CONFIG_KEY_MAX_DB_SIZE},
+    {"map-resident", required_argument, NULL,
+     CONFIG_OPT_KEY + CONFIG_KEY_MAP_RESIDENT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {"rebuild", no_argument, NULL, CONFIG_OPT_REBUILD},
@@ -166,6 +170,14 @@ static const char config_help_usage[] =
     "      --max-db-size SIZE  ceiling of the LMDB map, in bytes; a suffix\n"
     "                          K, M, G or T multiplies by 1024, 1024^2,\n"
     "                          1024^3 or 1024^4; at least 1M (default 64G)\n"
+    "      --map-resident SIZE the store's pages kept mapped into nyckeld,\n"
+    "                          at most (it reads through LMDB's map); past\n"
+    "                          that they are dropped from its resident set\n"
+    "                          (the kernel's page cache keeps them), and at\n"
+    "                          each heartbeat past two thirds of it; at\n"
+    "                          least 1M, or 0: never (faster, but the\n"
+    "                          resident set grows to the store's size)\n"
+    "                          (default 48M)\n"
     "  -h, --help              print this help and exit\n"
     "  -V, --version           print the version and exit\n"
     "\n"
@@ -233,7 +245,8 @@ static const char config_help_file[] =
     "default):\n"
     "  One section, [nyckeld]; one 'key = value' a line, the keys named as\n"
     "  the long options above without the dashes: state-dir, ingest, pub,\n"
-    "  query, as-of, log-level, max-db-size, curve-secret, keys, insecure\n"
+    "  query, as-of, log-level, max-db-size, map-resident, curve-secret,\n"
+    "  keys, insecure\n"
     "  (true or false, yes or no, 1 or 0), metrics-listen,\n"
     "  suppress-below, publish-interval. The modes\n"
     "  (--check-config, --rebuild, --verify, --backup, ...) and --config are\n"
@@ -322,6 +335,7 @@ static void config_defaults(struct config *cfg)
     cfg->as_of_day = -1;
     cfg->log_level = LOG_INFO;
     cfg->max_db_bytes = CONFIG_DEFAULT_MAX_DB_BYTES;
+    cfg->map_resident_bytes = CONFIG_DEFAULT_MAP_RESIDENT;
     cfg->heartbeat_ms = CONFIG_DEFAULT_HEARTBEAT_MS;
     cfg->suppress_below = CONFIG_DEFAULT_SUPPRESS_BELOW;
     cfg->publish_interval_s = CONFIG_DEFAULT_PUBLISH_INTERVAL_S;
@@ -521,6 +535,16 @@ static int config_set_max_db_size(struct config *c, const char *v,
     return config_parse_size(v, &c->max_db_bytes, what);
 }
 
+static int config_set_map_resident(struct config *c, const char *v,
+                                   const char *what)
+{
+    if (strcmp(v, "0") == 0) {
+        c->map_resident_bytes = 0; /* never trim */
+        return 0;
+    }
+    return config_parse_size(v, &c->map_resident_bytes, what);
+}
+
 static int config_set_curve_secret(struct config *c, const char *v,
                                    const char *what)
 {
@@ -600,6 +624,8 @@ static const struct config_setting config_settings[CONFIG_KEY_COUNT] = {
                               config_set_log_level},
     [CONFIG_KEY_MAX_DB_SIZE] = {"max-db-size", NULL, false,
                                 config_set_max_db_size},
+    [CONFIG_KEY_MAP_RESIDENT] = {"map-resident", NULL, false,
+                                 config_set_map_resident},
     [CONFIG_KEY_CURVE_SECRET] = {"curve-secret", NULL, true,
                                  config_set_curve_secret},
     [CONFIG_KEY_KEYS] = {"keys", NULL, true, config_set_keys},
@@ -1195,12 +1221,13 @@ static void config_print_setting(FILE *out, const char *key, const char *v)
 static void config_print(const struct config *cfg, FILE *out)
 {
     static const char *const levels[] = {"error", "warn", "info", "debug"};
-    char as_of[11] = "", size[32];
+    char as_of[11] = "", size[32], resident[32];
     const char *v[CONFIG_KEY_COUNT];
 
     if (cfg->as_of_day >= 0)
         period_date_format(cfg->as_of_day, as_of);
     config_format_size(cfg->max_db_bytes, size);
+    config_format_size(cfg->map_resident_bytes, resident); /* 0: "0" */
     v[CONFIG_KEY_STATE_DIR] = cfg->state_dir;
     v[CONFIG_KEY_INGEST] = cfg->ingest;
     v[CONFIG_KEY_PUB] = cfg->pub;
@@ -1210,6 +1237,7 @@ static void config_print(const struct config *cfg, FILE *out)
                                   ? levels[cfg->log_level]
                                   : "?";
     v[CONFIG_KEY_MAX_DB_SIZE] = size;
+    v[CONFIG_KEY_MAP_RESIDENT] = resident;
     v[CONFIG_KEY_CURVE_SECRET] = cfg->curve_secret; /* the file's name */
     v[CONFIG_KEY_KEYS] = cfg->keys;
     v[CONFIG_KEY_INSECURE] = cfg->insecure ? "true" : "false";

@@ -39,6 +39,8 @@ struct config {
     int32_t as_of_day;                  /* fixed as-of day number, -1 = clock */
     int log_level;                      /* LOG_ERROR..LOG_DEBUG (log.h) */
     uint64_t max_db_bytes;              /* LMDB map ceiling, bytes */
+    uint64_t map_resident_bytes;        /* store pages kept mapped, at
+                                           most (store_trim()); 0: all */
     int heartbeat_ms;                   /* heartbeat interval, ms (1000) */
     char curve_secret[CONFIG_PATH_MAX]; /* server secret key file, or "" */
     char keys[CONFIG_PATH_MAX];         /* clients' keys file, or "" */
@@ -63,7 +65,7 @@ bool config_endpoint_is_local(const char *endpoint);
  * of argv, environment, file, built-in default that gives it. Defaults:
  * the endpoints above; state dir $XDG_STATE_HOME/nyckel, else
  * $HOME/.local/state/nyckel, else ./nyckel-state; log level info;
- * max db size 64 GiB; heartbeat 1000 ms.
+ * max db size 64 GiB; map resident 48 MiB; heartbeat 1000 ms.
  * --help and --version print to stdout and set mode. Returns 0, or -1
  * after printing "nyckeld: <what is wrong>" (for the file
  * "nyckeld: FILE:LINE: <what is wrong>") and a hint to stderr; *cfg is

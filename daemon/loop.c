@@ -17,19 +17,21 @@
 #include <time.h>
 #include <zmq.h>
 
-/* The store's pages this process keeps mapped, at most (store_trim()):
- * past it they are left to the kernel's page cache, so that nyckeld's
- * resident set is its own memory, not the store's size. Checked after
- * every ingest group and every few hundred reads and puts (a look at
- * /proc/self/statm). A trim drops every page of the map, and the next
- * lookups fault their way down the trees again: each fault maps its 16
- * neighbours too (the kernel's fault-around), so a few hundred lookups
- * fill tens of MiB. Trimming whenever the lower budget was passed did
- * so every other group of a live feed and made a third of its time.
- * So the lower one is kept once a heartbeat (queries read through the
- * map too), the higher one at once. */
-#define LOOP_MAP_RESIDENT_MAX (48ull * 1024 * 1024)
-#define LOOP_MAP_RESIDENT_BEAT (32ull * 1024 * 1024)
+/* The store's pages this process keeps mapped, at most (store_trim(),
+ * --map-resident): past it they are left to the kernel's page cache, so
+ * that nyckeld's resident set is its own memory, not the store's size.
+ * Checked after every ingest group and every few hundred reads and puts
+ * (a look at /proc/self/statm). A trim drops every page of the map, and
+ * the next lookups fault their way down the trees again: each fault
+ * maps its 16 neighbours too (the kernel's fault-around), so a few
+ * hundred lookups fill tens of MiB. Trimming whenever a budget of two
+ * thirds was passed did so every other group of a live feed and made a
+ * third of its time. So two thirds are kept once a heartbeat (queries
+ * read through the map too), the whole budget at once. */
+static uint64_t loop_map_resident_beat(uint64_t budget)
+{
+    return budget / 3 * 2;
+}
 
 /* store_trim_below(), saying once that it cannot. */
 static void loop_trim(struct store *st, uint64_t budget, bool *warned)
@@ -81,7 +83,7 @@ int loop_run(const struct loop_parts *parts)
     int32_t as_of = parts->as_of;
     int64_t next_beat = loop_now_ms();
     bool trim_warned = false;
-    store_set_resident_max(parts->store, LOOP_MAP_RESIDENT_MAX);
+    store_set_resident_max(parts->store, parts->map_resident);
     int rc = 0;
     struct notify *nt = NULL;
     notify_new(&nt);
@@ -93,7 +95,8 @@ int loop_run(const struct loop_parts *parts)
             publish_heartbeat(parts->publish, store_committed_seq(parts->store),
                               as_of);
             next_beat = now + parts->heartbeat_ms;
-            loop_trim(parts->store, LOOP_MAP_RESIDENT_BEAT, &trim_warned);
+            loop_trim(parts->store, loop_map_resident_beat(parts->map_resident),
+                      &trim_warned);
         }
         int64_t wait = next_beat - now;
         int64_t to_midnight = clock_ms_to_midnight();
@@ -128,7 +131,7 @@ int loop_run(const struct loop_parts *parts)
             rc = ingest_handle(parts->ingest, as_of);
             if (rc)
                 goto out;
-            loop_trim(parts->store, LOOP_MAP_RESIDENT_MAX, &trim_warned);
+            loop_trim(parts->store, parts->map_resident, &trim_warned);
         }
         if (items[1].revents & ZMQ_POLLIN)
             publish_handle(parts->publish);

@@ -21,8 +21,9 @@ struct loop_parts {
     struct ingest *ingest;
     struct query *query;
     struct publish *publish;
-    int heartbeat_ms; /* heartbeat interval, ms */
-    int32_t as_of;    /* the store's as-of day at start */
+    int heartbeat_ms;      /* heartbeat interval, ms */
+    uint64_t map_resident; /* store_trim() budget, bytes; 0: none */
+    int32_t as_of;         /* the store's as-of day at start */
 };
 
 /* Install the signal handlers. */

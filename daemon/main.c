@@ -205,6 +205,7 @@ int main(int argc, char **argv)
                                .query = q,
                                .publish = pub,
                                .heartbeat_ms = cfg.heartbeat_ms,
+                               .map_resident = cfg.map_resident_bytes,
                                .as_of = store_as_of};
     rc = loop_run(&parts);
     status = rc ? 1 : 0;

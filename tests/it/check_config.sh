@@ -62,7 +62,7 @@ grep -q '^state-dir = /var/lib/nyckel$' "$EXAMPLE" ||
 
 # every setting the daemon prints is in the example, commented or not
 keys=$(sed -n 's/^\([a-z-]*\) =.*/\1/p' "$C/out")
-assert_eq "$(echo "$keys" | wc -l)" 13 "settings printed"
+assert_eq "$(echo "$keys" | wc -l)" 14 "settings printed"
 for k in $keys; do
     grep -qE "^#?$k =" "$EXAMPLE" || fail "the example lacks $k"
 done
@@ -70,8 +70,8 @@ echo "ok: the example shows all $(echo "$keys" | wc -l) settings"
 
 # its commented-out values are the built-in defaults
 sed 's/^#\([a-z-]* =\)/\1/' "$EXAMPLE" >"$C/uncommented.conf"
-[ "$(grep -cE '^[a-z-]+ =' "$C/uncommented.conf")" = 13 ] ||
-    fail "uncommenting the example did not give 13 settings"
+[ "$(grep -cE '^[a-z-]+ =' "$C/uncommented.conf")" = 14 ] ||
+    fail "uncommenting the example did not give 14 settings"
 check --config "$C/uncommented.conf" --state-dir "$NK_TMP/state"
 expect_rc 0 "the example uncommented"
 tail -n +3 "$C/out" >"$C/with-file"
@@ -89,6 +89,7 @@ state-dir = state
 log-level = debug
 as-of = 2014-01-01
 max-db-size = 1G
+map-resident = 0
 EOF
 check --config "$C/p.conf"
 expect_rc 0 "precedence: file"
@@ -96,6 +97,7 @@ assert_eq "$(setting state-dir)" "$C/state" "state-dir relative to the file's di
 assert_eq "$(setting log-level)" debug "log-level from the file"
 assert_eq "$(setting as-of)" 2014-01-01 "as-of from the file"
 assert_eq "$(setting max-db-size)" 1G "max-db-size from the file"
+assert_eq "$(setting map-resident)" 0 "map-resident 0 (never trim) from the file"
 assert_eq "$(grep '^# configuration file' "$C/out")" "# configuration file: $C/p.conf" "file named"
 rc=0
 NYCKEL_LOG_LEVEL=warn NYCKEL_AS_OF=2014-06-30 "$N" --check-config \

@@ -44,12 +44,18 @@
 #define PATH_MAX_TEST 1024
 #define GIB (UINT64_C(1) << 30)
 #define MIB (UINT64_C(1) << 20)
+#define MAP_NEVER UINT64_MAX /* ok_case.map_resident: --map-resident 0 */
 
 /* Every variable config.c reads. */
 static const char *const env_names[] = {
-    "NYCKEL_STATE_DIR", "NYCKEL_AS_OF", "NYCKEL_LOG_LEVEL",
-    "NYCKEL_SUPPRESS_BELOW", "NYCKEL_PUBLISH_INTERVAL",
-    "XDG_STATE_HOME",   "HOME",         "NYCKEL_CONFIG",
+    "NYCKEL_STATE_DIR",
+    "NYCKEL_AS_OF",
+    "NYCKEL_LOG_LEVEL",
+    "NYCKEL_SUPPRESS_BELOW",
+    "NYCKEL_PUBLISH_INTERVAL",
+    "XDG_STATE_HOME",
+    "HOME",
+    "NYCKEL_CONFIG",
 };
 #define ENV_COUNT (sizeof(env_names) / sizeof(env_names[0]))
 
@@ -251,6 +257,7 @@ struct ok_case {
     const char *as_of;                /* NULL: -1, follow the clock */
     const char *log_level;            /* NULL: "info" */
     uint64_t max_db_bytes;            /* 0: 64 GiB */
+    uint64_t map_resident;            /* 0: 48 MiB; MAP_NEVER: 0 */
     bool insecure;                    /* --insecure given */
     /* NULL: "/etc/nyckel/server.key" and "/etc/nyckel/keys" when the
      * name says CURVE, else "" */
@@ -270,6 +277,7 @@ struct ok_case {
     "as-of = 2014-09-01\n"                                                     \
     "log-level = debug\n"                                                      \
     "max-db-size = 2G\n"                                                       \
+    "map-resident = 96M\n"                                                     \
     "curve-secret = /etc/nyckel/server.key\n"                                  \
     "keys = /etc/nyckel/keys\n"                                                \
     "insecure = yes\n"                                                         \
@@ -381,6 +389,15 @@ static const struct ok_case ok_cases[] = {
     {.name = "--max-db-size 1024k: lower case",
      .args = {"--max-db-size", "1024k"},
      .max_db_bytes = MIB},
+    {.name = "--map-resident 0: never trim",
+     .args = {"--map-resident", "0"},
+     .map_resident = MAP_NEVER},
+    {.name = "--map-resident 64M",
+     .args = {"--map-resident", "64M"},
+     .map_resident = 64 * MIB},
+    {.name = "--map-resident 1M, the minimum of a budget",
+     .args = {"--map-resident", "1M"},
+     .map_resident = MIB},
     {.name = "--max-db-size 1M",
      .args = {"--max-db-size", "1M"},
      .max_db_bytes = MIB},
@@ -429,6 +446,7 @@ static const struct ok_case ok_cases[] = {
      .as_of = "2014-09-01",
      .log_level = "debug",
      .max_db_bytes = 2 * GIB,
+     .map_resident = 96 * MIB,
      .insecure = true,
      .metrics_listen = "127.0.0.1:9771"},
     {.name = "every key from the file, via NYCKEL_CONFIG, CURVE",
@@ -441,6 +459,7 @@ static const struct ok_case ok_cases[] = {
      .as_of = "2014-09-01",
      .log_level = "debug",
      .max_db_bytes = 2 * GIB,
+     .map_resident = 96 * MIB,
      .insecure = true,
      .metrics_listen = "127.0.0.1:9771"},
     {.name = "--config=FILE form, --config before NYCKEL_CONFIG",
@@ -636,6 +655,10 @@ static void test_parse_ok(void **state)
                          log_level_parse(c->log_level ? c->log_level : "info"));
         assert_int_equal(cfg.max_db_bytes,
                          c->max_db_bytes ? c->max_db_bytes : 64 * GIB);
+        assert_int_equal(cfg.map_resident_bytes,
+                         c->map_resident == MAP_NEVER ? 0
+                         : c->map_resident            ? c->map_resident
+                                                      : 48 * MIB);
         assert_int_equal(cfg.heartbeat_ms, 1000);
         assert_int_equal(cfg.insecure, c->insecure);
         bool curve = strstr(c->name, "CURVE") != NULL;
@@ -727,6 +750,9 @@ static const struct bad_case bad_cases[] = {
     {{"--max-db-size", "1048575"}, {NULL}, "is below the minimum of 1M"},
     {{"--max-db-size", "1023K"}, {NULL}, "'1023K' is below the minimum"},
     {{"--max-db-size", "0"}, {NULL}, "'0' is below the minimum"},
+    {{"--map-resident", "1023K"}, {NULL}, "'1023K' is below the minimum"},
+    {{"--map-resident", "-1"}, {NULL}, "'-1' is not a size"},
+    {{"--map-resident", "00"}, {NULL}, "'00' is below the minimum"},
     /* 16777216T = 2^24 * 2^40 = 2^64: one past UINT64_MAX */
     {{"--max-db-size", "16777216T"}, {NULL}, "'16777216T' is too large"},
     /* 2^64 = 18446744073709551616 */
@@ -1158,7 +1184,9 @@ static void test_help_text(void **state)
         "Configuration file (--config FILE, else $NYCKEL_CONFIG",
         "[nyckeld]",
         "state-dir, ingest, pub,\n  query, as-of, log-level, max-db-size, "
-        "curve-secret, keys, insecure",
+        "map-resident, curve-secret,\n  keys, insecure",
+        "--map-resident SIZE",
+        "(default 48M)",
         "(true or false, yes or no, 1 or 0), metrics-listen",
         "an empty value\n  means the default",
         "A key given twice",
@@ -1321,6 +1349,7 @@ static const struct check_case check_cases[] = {
      "as-of = 2014-09-01\n"
      "log-level = info\n"
      "max-db-size = 64G\n"
+     "map-resident = 48M\n"
      "curve-secret =\n"
      "keys =\n"
      "insecure = false\n"
@@ -1336,14 +1365,20 @@ static const struct check_case check_cases[] = {
      0,
      "max-db-size = 1048577\n",
      NULL},
+    {"map-resident 0: never trimmed, printed as 0",
+     {"--state-dir", "@DIR", "--map-resident", "0"},
+     0,
+     "max-db-size = 64G\nmap-resident = 0\ncurve-secret =\n",
+     NULL},
     {"every setting printed",
      {"--state-dir", "@DIR", "--ingest", "ipc://@DIR/in", "--pub",
       "tcp://*:7711", "--query", "inproc://q", "--metrics-listen",
       "127.0.0.1:9771", "--insecure"},
      0,
      "ingest = ipc://@DIR/in\npub = tcp://*:7711\nquery = inproc://q\n"
-     "as-of =\nlog-level = info\nmax-db-size = 64G\ncurve-secret =\n"
-     "keys =\ninsecure = true\nmetrics-listen = 127.0.0.1:9771\n",
+     "as-of =\nlog-level = info\nmax-db-size = 64G\nmap-resident = 48M\n"
+     "curve-secret =\nkeys =\ninsecure = true\n"
+     "metrics-listen = 127.0.0.1:9771\n",
      NULL},
     {"CURVE files that load: named, never shown",
      {"--state-dir", "@DIR", "--curve-secret", "@DIR/server.key", "--keys",
