@@ -64,7 +64,7 @@ struct publish {
         char *prefix;
         size_t len;
         size_t refs;
-    } * subs;
+    } *subs;
     size_t n_subs, cap_subs;
 };
 
@@ -344,8 +344,7 @@ static int topic_set_add(void *ctx, const char *topic)
         s->index_cap = s->index_cap ? 2 * s->index_cap : 256;
         s->index = xcalloc(s->index_cap, sizeof(*s->index));
         for (size_t j = 0; j < s->n; j++) {
-            size_t len = strlen(s->v[j]);
-            uint64_t h = hash_bytes(0, s->v[j], len);
+            uint64_t h = publish_hash(s->v[j]);
             s->index[topic_set_slot(s, s->v[j], h)] =
                 (struct topic_slot){(uint32_t)(j + 1), (uint32_t)(h >> 32)};
         }

@@ -268,13 +268,20 @@ void store_txn_abort(struct store_txn **t)
     *t = NULL;
 }
 
+/* Count a read or put; every STORE_TRIM_READS-th trims (when a budget
+ * is set). The loop says why when a trim fails. */
+static void store_count_op(struct store *s)
+{
+    if (s->resident_max && ++s->reads % STORE_TRIM_READS == 0)
+        (void)store_trim(s);
+}
+
 int store_load(void *ctx, enum cellmap_db db, const char *key, void **val,
                size_t *len)
 {
     struct store_txn *t = ctx;
     MDB_val k = store_key(key), v;
-    if (t->s->resident_max && ++t->s->reads % STORE_TRIM_READS == 0)
-        (void)store_trim(t->s); /* the loop says why when it fails */
+    store_count_op(t->s);
     int rc = mdb_get(t->txn, t->s->dbi[db], &k, &v);
     if (rc == MDB_NOTFOUND)
         return 1;
@@ -290,8 +297,7 @@ int store_put(struct store_txn *t, enum cellmap_db db, const char *key,
               const void *val, size_t len)
 {
     MDB_val k = store_key(key);
-    if (t->s->resident_max && ++t->s->reads % STORE_TRIM_READS == 0)
-        (void)store_trim(t->s); /* a put reads its way down the tree */
+    store_count_op(t->s); /* a put reads its way down the tree */
     if (len == 0) {
         int rc = mdb_del(t->txn, t->s->dbi[db], &k, NULL);
         return rc == MDB_NOTFOUND ? 0 : store_rc(rc);
@@ -379,8 +385,7 @@ static int store_flush_one(void *ctx, enum cellmap_db db, const char *key,
     struct store_txn *t = f->t;
     if (db == CELLMAP_CELLS && cell_is_zero(val, len))
         len = 0; /* an all-zero cell is not stored */
-    if (t->s->resident_max && ++t->s->reads % STORE_TRIM_READS == 0)
-        (void)store_trim(t->s);
+    store_count_op(t->s);
     int rc;
     if (!f->cur[db] &&
         (rc = mdb_cursor_open(t->txn, t->s->dbi[db], &f->cur[db])))
