@@ -21,10 +21,11 @@ NK_PID=
 assert_eq "$rc" 0 "exit status after SIGTERM under load"
 echo "ok: stopped ${ms} ms after SIGTERM"
 # The stop waits for the batch in hand: a 1000-event batch takes about
-# 0.1 s, several times that under AddressSanitizer (2.6 s seen on a slow
-# 2-core machine), so the SAN=1 run allows for one such batch.
+# 0.1 s, many times that under AddressSanitizer (2.6 s seen on a slow
+# 2-core machine, 5.2 s with another script running beside it), so the
+# SAN=1 run allows for one such batch.
 limit=1000
-if nk_asan; then limit=5000; fi
+if nk_asan; then limit=10000; fi
 [ "$ms" -lt "$limit" ] || { tail -5 "$NK_TMP/nyckeld.log"; fail "took ${ms} ms to stop (limit $limit)"; }
 grep -q "SIGTERM received, stopping" "$NK_TMP/nyckeld.log" || fail "no stop line in the log"
 "$BUILD/nyckeld" --state-dir "$NK_TMP/state" --verify >/dev/null || fail "--verify after SIGTERM"
