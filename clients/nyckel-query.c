@@ -1,6 +1,7 @@
 /*
  * nyckel-query — one snapshot query to nyckeld, printed as a table,
- * JSON lines (DESIGN §8) or CSV; or, with --health, nyckeld's own
+ * JSON lines (DESIGN §8) or CSV; with --batch, many queries (a file's
+ * lines) over one connection; or, with --health, nyckeld's own
  * counters (issue 7) as a table or one JSON object.
  *
  * Exit status: 0 success, 1 no answer (or another runtime failure: a
@@ -30,7 +31,8 @@
 
 enum format { FORMAT_TABLE, FORMAT_JSON, FORMAT_CSV };
 
-struct opts {
+/* One query's options: the command line's, or a --batch line's. */
+struct qopts {
     const char *municipality;
     const char *domains[NYCKEL_QUERY_MAX_LIST];
     size_t n_domains;
@@ -40,21 +42,31 @@ struct opts {
     struct nyckel_dim filters[NYCKEL_QUERY_MAX_LIST];
     size_t n_filters;
     int compare;
-    int health; /* --health */
-    int exact;  /* --exact */
+    int exact;                                  /* --exact */
+    char *owned[2 * NYCKEL_QUERY_MAX_LIST + 2]; /* strings to free */
+    size_t n_owned;
+};
+
+struct opts {
+    struct qopts q;
+    int health;        /* --health */
+    const char *batch; /* --batch FILE; "-" is stdin */
     enum format format;
     struct cli_conn conn; /* --query, --key, ... */
     const char *query_ep;
     int timeout_ms;
-    char *owned[2 * NYCKEL_QUERY_MAX_LIST + 2]; /* strings to free */
-    size_t n_owned;
 };
+
+/* Where a usage error is, in front of its message: "" for the command
+ * line, "FILE:LINE: " for a --batch line. */
+static char error_at[320];
 
 static void usage(FILE *out)
 {
     fprintf(
         out,
         "Usage: " PROG " --municipality CODE [options]\n"
+        "   or: " PROG " --batch FILE [--format json|table] [options]\n"
         "   or: " PROG " --health [--format table|json] [options]\n"
         "Ask nyckeld for key ratios of one municipality and print them.\n"
         "\n"
@@ -79,6 +91,15 @@ static void usage(FILE *out)
         "                           it, is null with status suppressed\n"
         "                           (\"x\" in a table)\n"
         "  -f, --format F           table (default), json or csv\n"
+        "      --batch FILE         instead of one query, one per line of\n"
+        "                           FILE (- for standard input), with the\n"
+        "                           query options above (-m, -d, -p,\n"
+        "                           --period-to, -r, -w, --compare, --exact)\n"
+        "                           split at blanks; # starts a comment.\n"
+        "                           Asked over one connection in turn and\n"
+        "                           printed one after the other (json or\n"
+        "                           table); a refused query is reported\n"
+        "                           with its line, and the rest go on\n"
         "      --health             instead: nyckeld's own counters (events,\n"
         "                           batches, commit time, store,\n"
         "                           subscriptions, refused handshakes); needs\n"
@@ -104,7 +125,7 @@ static int usage_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, PROG ": ");
+    fprintf(stderr, PROG ": %s", error_at);
     vfprintf(stderr, fmt, ap);
     fprintf(stderr, "\nTry '" PROG " --help' for more information.\n");
     va_end(ap);
@@ -112,7 +133,7 @@ static int usage_error(const char *fmt, ...)
 }
 
 /* Remember s for freeing at exit; 0, or -1 when there are too many. */
-static int keep(struct opts *o, char *s)
+static int keep(struct qopts *o, char *s)
 {
     if (o->n_owned == sizeof o->owned / sizeof o->owned[0]) {
         free(s);
@@ -122,7 +143,7 @@ static int keep(struct opts *o, char *s)
     return 0;
 }
 
-static int add_domains(struct opts *o, const char *arg)
+static int add_domains(struct qopts *o, const char *arg)
 {
     char *copy = strdup(arg);
     if (!copy) {
@@ -141,7 +162,7 @@ static int add_domains(struct opts *o, const char *arg)
     return 0;
 }
 
-static int add_filter(struct opts *o, const char *arg)
+static int add_filter(struct qopts *o, const char *arg)
 {
     const char *eq = strchr(arg, '=');
     if (!eq || eq == arg)
@@ -173,28 +194,106 @@ static int parse_ms(const char *arg, int *out)
     return 0;
 }
 
+enum {
+    OPT_PERIOD_TO = 256,
+    OPT_COMPARE,
+    OPT_COMPARE_PY,
+    OPT_HEALTH,
+    OPT_EXACT,
+    OPT_BATCH,
+};
+
+/* The options of one query: on the command line and on --batch lines. */
+#define QUERY_SHORTOPTS "m:d:p:r:w:"
+#define QUERY_LONGOPTS                                                         \
+    {"municipality", required_argument, NULL, 'm'},                            \
+        {"domain", required_argument, NULL, 'd'},                              \
+        {"period", required_argument, NULL, 'p'},                              \
+        {"period-to", required_argument, NULL, OPT_PERIOD_TO},                 \
+        {"rollup", required_argument, NULL, 'r'},                              \
+        {"where", required_argument, NULL, 'w'},                               \
+        {"compare", required_argument, NULL, OPT_COMPARE},                     \
+        {"compare-previous-year", no_argument, NULL, OPT_COMPARE_PY},          \
+    {                                                                          \
+        "exact", no_argument, NULL, OPT_EXACT                                  \
+    }
+
+/* Takes query option c with arg into q: 0, an exit status after a
+ * message, or -1 when c is not a query option. */
+static int query_option(struct qopts *q, int c, const char *arg)
+{
+    switch (c) {
+    case 'm':
+        q->municipality = arg;
+        return 0;
+    case 'd':
+        return add_domains(q, arg);
+    case 'p':
+        q->period = arg;
+        return 0;
+    case OPT_PERIOD_TO:
+        q->period_to = arg;
+        return 0;
+    case 'r':
+        q->rollup = strcmp(arg, "total") == 0 ? NULL : arg;
+        return 0;
+    case 'w':
+        return add_filter(q, arg);
+    case OPT_COMPARE:
+        /* the one comparison there is; named so that others can come */
+        if (strcmp(arg, "previous-year") != 0)
+            return usage_error("--compare wants 'previous-year' (the only "
+                               "comparison), not '%s'",
+                               arg);
+        q->compare = 1;
+        return 0;
+    case OPT_COMPARE_PY:
+        q->compare = 1;
+        return 0;
+    case OPT_EXACT:
+        q->exact = 1;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+/* A query needs a municipality, and --period-to a --period: -1 when q
+ * has them, else an exit status after a message. */
+static int query_complete(const struct qopts *q)
+{
+    if (!q->municipality || !*q->municipality)
+        return usage_error("--municipality is required");
+    if (q->period_to && !q->period)
+        return usage_error("--period-to needs --period");
+    return -1;
+}
+
+/* The message for getopt's ':' (a value missing) or '?'. */
+static int option_error(int c, char **argv)
+{
+    if (c == ':') {
+        if (optopt == OPT_COMPARE)
+            return usage_error("--compare needs a value: previous-year");
+        return usage_error("option '%s' needs a value", argv[optind - 1]);
+    }
+    return usage_error("unknown option '%s'", argv[optind - 1]);
+}
+
+static int query_given(const struct qopts *q)
+{
+    return q->municipality || q->n_domains || q->period || q->period_to ||
+           q->rollup || q->n_filters || q->compare || q->exact;
+}
+
 /* Returns -1 to go on, or an exit status. */
 static int parse(int argc, char **argv, struct opts *o)
 {
-    enum {
-        OPT_PERIOD_TO = 256,
-        OPT_COMPARE,
-        OPT_COMPARE_PY,
-        OPT_HEALTH,
-        OPT_EXACT,
-    };
     static const struct option longopts[] = {
-        {"municipality", required_argument, NULL, 'm'},
-        {"domain", required_argument, NULL, 'd'},
-        {"period", required_argument, NULL, 'p'},
-        {"period-to", required_argument, NULL, OPT_PERIOD_TO},
-        {"rollup", required_argument, NULL, 'r'},
-        {"where", required_argument, NULL, 'w'},
-        {"compare", required_argument, NULL, OPT_COMPARE},
-        {"compare-previous-year", no_argument, NULL, OPT_COMPARE_PY},
+        QUERY_LONGOPTS,
         {"format", required_argument, NULL, 'f'},
         {"health", no_argument, NULL, OPT_HEALTH},
-        {"exact", no_argument, NULL, OPT_EXACT},
+        {"batch", required_argument, NULL, OPT_BATCH},
         CLI_CONN_LONGOPTS,
         {"timeout", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
@@ -208,47 +307,21 @@ static int parse(int argc, char **argv, struct opts *o)
     o->query_ep = NYCKEL_SUB_DEFAULT_QUERY;
     o->timeout_ms = NYCKEL_SUB_DEFAULT_TIMEOUT_MS;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":m:d:p:r:w:f:t:hV", longopts, NULL)) !=
-           -1) {
+    while ((c = getopt_long(argc, argv, ":" QUERY_SHORTOPTS "f:t:hV", longopts,
+                            NULL)) != -1) {
         if (cli_conn_option(&o->conn, c, optarg))
             continue;
+        if ((rc = query_option(&o->q, c, optarg)) >= 0) {
+            if (rc)
+                return rc;
+            continue;
+        }
         switch (c) {
-        case 'm':
-            o->municipality = optarg;
-            break;
-        case 'd':
-            if ((rc = add_domains(o, optarg)))
-                return rc;
-            break;
-        case 'p':
-            o->period = optarg;
-            break;
-        case OPT_PERIOD_TO:
-            o->period_to = optarg;
-            break;
-        case 'r':
-            o->rollup = strcmp(optarg, "total") == 0 ? NULL : optarg;
-            break;
-        case 'w':
-            if ((rc = add_filter(o, optarg)))
-                return rc;
-            break;
-        case OPT_COMPARE:
-            /* the one comparison there is; named so that others can come */
-            if (strcmp(optarg, "previous-year") != 0)
-                return usage_error("--compare wants 'previous-year' (the only "
-                                   "comparison), not '%s'",
-                                   optarg);
-            o->compare = 1;
-            break;
-        case OPT_COMPARE_PY:
-            o->compare = 1;
-            break;
-        case OPT_EXACT:
-            o->exact = 1;
-            break;
         case OPT_HEALTH:
             o->health = 1;
+            break;
+        case OPT_BATCH:
+            o->batch = optarg;
             break;
         case 'f':
             if (strcmp(optarg, "table") == 0)
@@ -272,12 +345,8 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'V':
             printf(PROG " " NYCKEL_VERSION "\n");
             return EXIT_SUCCESS;
-        case ':':
-            if (optopt == OPT_COMPARE)
-                return usage_error("--compare needs a value: previous-year");
-            return usage_error("option '%s' needs a value", argv[optind - 1]);
         default:
-            return usage_error("unknown option '%s'", argv[optind - 1]);
+            return option_error(c, argv);
         }
     }
     if (optind < argc)
@@ -287,19 +356,141 @@ static int parse(int argc, char **argv, struct opts *o)
     if (o->conn.query)
         o->query_ep = o->conn.query;
     if (o->health) {
-        if (o->municipality || o->n_domains || o->period || o->period_to ||
-            o->rollup || o->n_filters || o->compare)
+        if (query_given(&o->q) || o->batch)
             return usage_error("--health asks for nyckeld's own counters: "
                                "it takes no query options");
         if (o->format == FORMAT_CSV)
             return usage_error("--health prints a table or json, not csv");
         return -1;
     }
-    if (!o->municipality || !*o->municipality)
-        return usage_error("--municipality is required");
-    if (o->period_to && !o->period)
-        return usage_error("--period-to needs --period");
-    return -1;
+    if (o->batch) {
+        if (query_given(&o->q))
+            return usage_error("with --batch the queries are the lines of %s: "
+                               "no query options on the command line",
+                               o->batch);
+        if (o->format == FORMAT_CSV)
+            return usage_error("--batch prints json or tables, not csv (the "
+                               "columns differ from query to query)");
+        return -1;
+    }
+    return query_complete(&o->q);
+}
+
+/* ------------------------------------------------------------ batch */
+
+#define BATCH_MAX_WORDS 64
+
+/* Parses one --batch line (error_at set) into q, which keeps pointers
+ * into line. -1 for a query, 0 for a line with none (blank or a
+ * comment), else an exit status after a message. */
+static int parse_line(char *line, struct qopts *q)
+{
+    static const struct option longopts[] = {
+        QUERY_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    char *argv[BATCH_MAX_WORDS + 2];
+    int argc = 0, c, rc;
+    char *save = NULL;
+
+    static char prog[] = PROG;
+
+    argv[argc++] = prog;
+    for (char *w = strtok_r(line, " \t\r\n", &save); w && *w != '#';
+         w = strtok_r(NULL, " \t\r\n", &save)) {
+        if (argc == BATCH_MAX_WORDS + 1)
+            return usage_error("more than %d words", BATCH_MAX_WORDS);
+        argv[argc++] = w;
+    }
+    argv[argc] = NULL;
+    if (argc == 1)
+        return 0;
+    optind = 0; /* glibc: start afresh */
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":" QUERY_SHORTOPTS, longopts, NULL)) !=
+           -1) {
+        if ((rc = query_option(q, c, optarg)) > 0)
+            return rc;
+        if (rc < 0)
+            return c == '?' ? usage_error("'%s' is not a query option",
+                                          argv[optind - 1])
+                            : option_error(c, argv);
+    }
+    if (optind < argc)
+        return usage_error("unexpected word '%s'", argv[optind]);
+    return query_complete(q);
+}
+
+struct batch {
+    struct qopts *q; /* n queries, each with its line in owned[0] */
+    size_t *line_no;
+    size_t n, cap;
+};
+
+static void batch_free(struct batch *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        for (size_t k = 0; k < b->q[i].n_owned; k++)
+            free(b->q[i].owned[k]);
+    free(b->q);
+    free(b->line_no);
+}
+
+/* Reads o->batch whole into b: -1, or an exit status after a message
+ * (a line that is not a query: nothing is asked then). */
+static int batch_read(const struct opts *o, struct batch *b)
+{
+    int stdin_ = strcmp(o->batch, "-") == 0;
+    FILE *in = stdin_ ? stdin : fopen(o->batch, "r");
+    const char *name = stdin_ ? "(stdin)" : o->batch;
+    int status = -1;
+    size_t no = 0;
+
+    if (!in) {
+        fprintf(stderr, PROG ": %s: %s\n", o->batch, strerror(errno));
+        return EXIT_USAGE;
+    }
+    for (;;) {
+        char *line = NULL;
+        size_t size = 0;
+        errno = 0;
+        if (getline(&line, &size, in) < 0) {
+            free(line);
+            if (errno) {
+                fprintf(stderr, PROG ": %s: %s\n", name, strerror(errno));
+                status = EXIT_FAILURE;
+            }
+            break;
+        }
+        no++;
+        if (b->n == b->cap) {
+            b->cap = b->cap ? 2 * b->cap : 64;
+            b->q = realloc(b->q, b->cap * sizeof *b->q);
+            b->line_no = realloc(b->line_no, b->cap * sizeof *b->line_no);
+            if (!b->q || !b->line_no) {
+                perror(PROG);
+                exit(EXIT_FAILURE);
+            }
+        }
+        struct qopts *q = &b->q[b->n];
+        memset(q, 0, sizeof *q);
+        keep(q, line); /* the first slot: never full */
+        snprintf(error_at, sizeof error_at, "%s:%zu: ", name, no);
+        int rc = parse_line(line, q);
+        if (rc >= 0) {
+            for (size_t k = 0; k < q->n_owned; k++)
+                free(q->owned[k]);
+            if (rc == 0)
+                continue;
+            status = rc;
+            break;
+        }
+        b->line_no[b->n++] = no;
+    }
+    error_at[0] = '\0';
+    if (!stdin_)
+        fclose(in);
+    return status;
 }
 
 /* ------------------------------------------------------------ health */
@@ -426,37 +617,18 @@ static int health_json(const struct nyckel_result *r)
     return rc;
 }
 
-static int run(struct opts *o)
-{
-    struct nyckel_query q = {
-        .municipality = o->municipality,
-        .n_domains = o->n_domains,
-        .domains = o->domains,
-        .period = o->period,
-        .period_to = o->period_to,
-        .rollup = o->rollup,
-        .n_filters = o->n_filters,
-        .filters = o->filters,
-        .compare_previous_year = o->compare,
-        .health = o->health,
-        .exact = o->exact,
-    };
-    struct nyckel_result *r = NULL;
-    char why[512];
-    int rc = cli_conn_load(&o->conn, why, sizeof why);
+/* ------------------------------------------------------------ asking */
 
-    if (rc) {
-        fprintf(stderr, PROG ": %s\n", why);
-        return EXIT_FAILURE;
-    }
-    rc = nyckel_query_run_curve(o->query_ep, &q, o->timeout_ms,
-                                cli_conn_curve(&o->conn), &r);
+/* The message and exit status for rc, a failure to reach nyckeld. */
+static int conn_failed(struct opts *o, int rc)
+{
     if (cli_conn_fail(stderr, PROG, &o->conn, o->query_ep, rc))
         return EXIT_FAILURE;
     if (rc == NYCKEL_SUB_ETIMEOUT) {
         fprintf(stderr,
-                PROG ": no answer from %s within %d ms (is nyckeld running?)\n",
-                o->query_ep, o->timeout_ms);
+                PROG ": %sno answer from %s within %d ms (is nyckeld "
+                     "running?)\n",
+                error_at, o->query_ep, o->timeout_ms);
         return EXIT_NO_ANSWER;
     }
     if (rc == -EINVAL || rc == -EPROTONOSUPPORT) {
@@ -464,18 +636,55 @@ static int run(struct opts *o)
                 o->query_ep, nyckel_sub_strerror(rc));
         return EXIT_USAGE;
     }
+    fprintf(stderr, PROG ": %s: %s\n", o->query_ep, nyckel_sub_strerror(rc));
+    return EXIT_FAILURE;
+}
+
+/* Loads the keys and connects: 0, or an exit status after a message. */
+static int open_session(struct opts *o, struct nyckel_query_session **s)
+{
+    char why[512];
+    int rc = cli_conn_load(&o->conn, why, sizeof why);
+
     if (rc) {
-        fprintf(stderr, PROG ": %s: %s\n", o->query_ep,
-                nyckel_sub_strerror(rc));
+        fprintf(stderr, PROG ": %s\n", why);
         return EXIT_FAILURE;
     }
+    rc = nyckel_query_session_open(o->query_ep, cli_conn_curve(&o->conn), s);
+    return rc ? conn_failed(o, rc) : 0;
+}
+
+/* Asks qo (or, with --health, for the counters) over s and prints the
+ * answer. 0; EXIT_USAGE when nyckeld refused the query (the next may
+ * go on); another exit status when nothing more can be asked. */
+static int answer(struct opts *o, struct nyckel_query_session *s,
+                  const struct qopts *qo)
+{
+    struct nyckel_query q = {
+        .municipality = qo->municipality,
+        .n_domains = qo->n_domains,
+        .domains = qo->domains,
+        .period = qo->period,
+        .period_to = qo->period_to,
+        .rollup = qo->rollup,
+        .n_filters = qo->n_filters,
+        .filters = qo->filters,
+        .compare_previous_year = qo->compare,
+        .health = o->health,
+        .exact = qo->exact,
+    };
+    struct nyckel_result *r = NULL;
+    int rc = nyckel_query_session_run(s, &q, o->timeout_ms, &r);
+
+    if (rc)
+        return conn_failed(o, rc);
     if (r->error) {
-        fprintf(stderr, PROG ": %s: %s\n", r->error,
+        fprintf(stderr, PROG ": %s%s: %s\n", error_at, r->error,
                 r->text && *r->text ? r->text : "query refused");
         nyckel_result_destroy(&r);
         return EXIT_USAGE;
     }
-    if (o->compare) {
+    if (qo->compare) {
         size_t i = 0;
         while (i < r->n_slices && r->slices[i].n_previous == 0)
             i++;
@@ -510,15 +719,58 @@ static int run(struct opts *o)
     return EXIT_SUCCESS;
 }
 
+/* --batch: every line's query in turn over one connection. A refused
+ * query is reported and the rest are asked (exit status 2 at the end);
+ * no answer, or anything else, ends the run. */
+static int run_batch(struct opts *o)
+{
+    struct batch b = {0};
+    struct nyckel_query_session *s = NULL;
+    int status = batch_read(o, &b);
+    const char *name = strcmp(o->batch, "-") == 0 ? "(stdin)" : o->batch;
+
+    if (status < 0 && b.n)
+        status = open_session(o, &s);
+    if (status < 0)
+        status = EXIT_SUCCESS;
+    for (size_t i = 0; s && i < b.n; i++) {
+        snprintf(error_at, sizeof error_at, "%s:%zu: ", name, b.line_no[i]);
+        if (i > 0 && o->format == FORMAT_TABLE)
+            putchar('\n');
+        int rc = answer(o, s, &b.q[i]);
+        if (rc == EXIT_USAGE)
+            status = rc;
+        else if (rc) {
+            status = rc;
+            break;
+        }
+    }
+    error_at[0] = '\0';
+    nyckel_query_session_close(&s);
+    batch_free(&b);
+    return status;
+}
+
+static int run(struct opts *o)
+{
+    struct nyckel_query_session *s = NULL;
+    int status = open_session(o, &s);
+
+    if (status == 0)
+        status = answer(o, s, &o->q);
+    nyckel_query_session_close(&s);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     struct opts o;
     memset(&o, 0, sizeof o);
     int status = parse(argc, argv, &o);
     if (status < 0)
-        status = run(&o);
-    for (size_t i = 0; i < o.n_owned; i++)
-        free(o.owned[i]);
+        status = o.batch ? run_batch(&o) : run(&o);
+    for (size_t i = 0; i < o.q.n_owned; i++)
+        free(o.q.owned[i]);
     cli_conn_fini(&o.conn);
     return status;
 }

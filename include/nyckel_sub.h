@@ -5,7 +5,8 @@
  *
  *  - nyckel_query_run(): one snapshot query to nyckeld's query endpoint,
  *    answered by a struct nyckel_result the caller owns; or, with
- *    nyckel_query.health, nyckeld's own counters (struct nyckel_health).
+ *    nyckel_query.health, nyckeld's own counters (struct nyckel_health);
+ *    nyckel_query_session_*() for many queries over one connection.
  *  - struct nyckel_sub: a subscriber that keeps a set of slices current
  *    with the Clone pattern: subscribe first, then snapshot, then apply
  *    sequenced updates; a broken per-slice chain (gap) or a silent
@@ -283,6 +284,33 @@ int nyckel_query_run(const char *endpoint, const struct nyckel_query *q,
 int nyckel_query_run_curve(const char *endpoint, const struct nyckel_query *q,
                            int timeout_ms, const struct nyckel_curve *curve,
                            struct nyckel_result **out);
+
+/*
+ * Many queries over one connection, one after the other (nyckel-query
+ * --batch): nyckel_query_run_curve() costs a ZeroMQ context, a socket
+ * and a handshake per query; a session pays them once.
+ *
+ * nyckel_query_session_open() connects to endpoint (NULL:
+ * NYCKEL_SUB_DEFAULT_QUERY), over CURVE when curve is not NULL (its keys
+ * are copied, and wiped at close). Returns 0 with *out to close with
+ * nyckel_query_session_close(), NYCKEL_EKEY, -EINVAL, -EPROTONOSUPPORT
+ * or another -errno.
+ *
+ * nyckel_query_session_run() sends q and waits for its answer as
+ * nyckel_query_run_curve() does, with the same returns. After any
+ * return but 0 (a timeout, say) the session opens a fresh socket for
+ * the next query, so that a late answer is never taken for the next
+ * one's.
+ */
+struct nyckel_query_session;
+int nyckel_query_session_open(const char *endpoint,
+                              const struct nyckel_curve *curve,
+                              struct nyckel_query_session **out);
+int nyckel_query_session_run(struct nyckel_query_session *s,
+                             const struct nyckel_query *q, int timeout_ms,
+                             struct nyckel_result **out);
+/* Closes *s (NULL or an open session) and sets it to NULL. */
+void nyckel_query_session_close(struct nyckel_query_session **s);
 
 /* ------------------------------------------------------------ subscribe */
 

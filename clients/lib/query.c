@@ -463,6 +463,141 @@ int sub_wire_result_recv(void *sock, struct nyckel_result **out)
 
 /* ------------------------------------------------------------ query */
 
+/* 0, or why q cannot be sent: -EINVAL or NYCKEL_SUB_ETOOMANY. */
+static int query_check(const struct nyckel_query *q)
+{
+    if (!q || (!q->health && (!q->municipality || !*q->municipality)))
+        return -EINVAL;
+    if (!q->health && (q->n_domains > NYCKEL_QUERY_MAX_LIST ||
+                       q->n_filters > NYCKEL_QUERY_MAX_LIST))
+        return NYCKEL_SUB_ETOOMANY;
+    return 0;
+}
+
+/* A connection to nyckeld's query endpoint for queries one after the
+ * other. The keys are kept (wiped at close) to open a fresh socket after
+ * a query went unanswered: its late answer must never be taken for the
+ * next query's. */
+struct nyckel_query_session {
+    void *ctx;
+    void *sock;            /* NULL: open it before the next query */
+    struct curve_mon *mon; /* CURVE handshake failures, or NULL */
+    char *endpoint;
+    int has_keys;
+    struct nyckel_curve keys;
+};
+
+static void session_close_socket(struct nyckel_query_session *s)
+{
+    curve_mon_close(&s->mon);
+    if (s->sock)
+        zmq_close(s->sock);
+    s->sock = NULL;
+}
+
+int nyckel_query_session_open(const char *endpoint,
+                              const struct nyckel_curve *curve,
+                              struct nyckel_query_session **out)
+{
+    if (!out)
+        return -EINVAL;
+    *out = NULL;
+    struct nyckel_query_session *s = sub_xcalloc(1, sizeof *s);
+    /* checked before anything is opened: a bad key is not a timeout */
+    int rc = curve_copy(&s->keys, curve);
+    if (rc)
+        goto fail;
+    s->has_keys = curve != NULL;
+    s->endpoint = strdup(endpoint ? endpoint : NYCKEL_SUB_DEFAULT_QUERY);
+    s->ctx = zmq_ctx_new();
+    if (!s->endpoint || !s->ctx) {
+        rc = s->endpoint ? -zmq_errno() : -ENOMEM;
+        goto fail;
+    }
+    rc = sub_wire_dealer_open(s->ctx, s->endpoint,
+                              s->has_keys ? &s->keys : NULL, &s->sock, &s->mon);
+    if (rc)
+        goto fail;
+    *out = s;
+    return 0;
+fail:
+    nyckel_query_session_close(&s);
+    return rc;
+}
+
+void nyckel_query_session_close(struct nyckel_query_session **sp)
+{
+    struct nyckel_query_session *s = sp ? *sp : NULL;
+    if (!s)
+        return;
+    session_close_socket(s);
+    if (s->ctx)
+        zmq_ctx_term(s->ctx);
+    free(s->endpoint);
+    curve_wipe(&s->keys, sizeof s->keys);
+    free(s);
+    *sp = NULL;
+}
+
+int nyckel_query_session_run(struct nyckel_query_session *s,
+                             const struct nyckel_query *q, int timeout_ms,
+                             struct nyckel_result **out)
+{
+    int rc;
+
+    if (!out)
+        return -EINVAL;
+    *out = NULL;
+    if (!s)
+        return -EINVAL;
+    rc = query_check(q);
+    if (rc)
+        return rc;
+    if (timeout_ms <= 0)
+        timeout_ms = NYCKEL_SUB_DEFAULT_TIMEOUT_MS;
+    if (!s->sock) {
+        rc = sub_wire_dealer_open(s->ctx, s->endpoint,
+                                  s->has_keys ? &s->keys : NULL, &s->sock,
+                                  &s->mon);
+        if (rc)
+            return rc;
+    }
+    rc = sub_wire_query_send(s->sock, q);
+    if (rc)
+        goto out;
+
+    /* until the answer, the deadline, or a failed handshake */
+    long long deadline = sub_wire_now_ms() + timeout_ms;
+    for (;;) {
+        zmq_pollitem_t items[2] = {
+            {.socket = s->sock, .events = ZMQ_POLLIN},
+            {.socket = curve_mon_socket(s->mon), .events = ZMQ_POLLIN},
+        };
+        long long left = deadline - sub_wire_now_ms();
+        int n = zmq_poll(items, 2, left > 0 ? (long)left : 0);
+        if (n < 0) {
+            rc = -zmq_errno();
+            goto out;
+        }
+        rc = curve_mon_check(s->mon);
+        if (rc)
+            goto out;
+        if (items[0].revents & ZMQ_POLLIN) {
+            rc = result_recv(s->sock, q, out);
+            goto out;
+        }
+        if (left <= 0 || n == 0) {
+            rc = NYCKEL_SUB_ETIMEOUT;
+            goto out;
+        }
+    }
+out:
+    /* after anything but an answer the socket may still get one */
+    if (rc)
+        session_close_socket(s);
+    return rc;
+}
+
 int nyckel_query_run(const char *endpoint, const struct nyckel_query *q,
                      int timeout_ms, struct nyckel_result **out)
 {
@@ -473,72 +608,17 @@ int nyckel_query_run_curve(const char *endpoint, const struct nyckel_query *q,
                            int timeout_ms, const struct nyckel_curve *curve,
                            struct nyckel_result **out)
 {
-    int rc = 0;
-    void *ctx = NULL;
-    void *sock = NULL;
-    struct curve_mon *mon = NULL;
-    struct nyckel_curve keys;
+    struct nyckel_query_session *s = NULL;
 
     if (!out)
         return -EINVAL;
     *out = NULL;
-    if (!q || (!q->health && (!q->municipality || !*q->municipality)))
-        return -EINVAL;
-    if (!q->health && (q->n_domains > NYCKEL_QUERY_MAX_LIST ||
-                       q->n_filters > NYCKEL_QUERY_MAX_LIST))
-        return NYCKEL_SUB_ETOOMANY;
-    if (!endpoint)
-        endpoint = NYCKEL_SUB_DEFAULT_QUERY;
-    if (timeout_ms <= 0)
-        timeout_ms = NYCKEL_SUB_DEFAULT_TIMEOUT_MS;
-    /* checked before anything is opened: a bad key is not a timeout */
-    rc = curve_copy(&keys, curve);
+    int rc = query_check(q);
     if (rc)
         return rc;
-
-    ctx = zmq_ctx_new();
-    if (!ctx) {
-        rc = -zmq_errno();
-        goto out;
-    }
-    rc = sub_wire_dealer_open(ctx, endpoint, curve ? &keys : NULL, &sock, &mon);
-    if (rc)
-        goto out;
-    rc = sub_wire_query_send(sock, q);
-    if (rc)
-        goto out;
-
-    /* until the answer, the deadline, or a failed handshake */
-    long long deadline = sub_wire_now_ms() + timeout_ms;
-    for (;;) {
-        zmq_pollitem_t items[2] = {
-            {.socket = sock, .events = ZMQ_POLLIN},
-            {.socket = curve_mon_socket(mon), .events = ZMQ_POLLIN},
-        };
-        long long left = deadline - sub_wire_now_ms();
-        int n = zmq_poll(items, 2, left > 0 ? (long)left : 0);
-        if (n < 0) {
-            rc = -zmq_errno();
-            goto out;
-        }
-        rc = curve_mon_check(mon);
-        if (rc)
-            goto out;
-        if (items[0].revents & ZMQ_POLLIN) {
-            rc = result_recv(sock, q, out);
-            goto out;
-        }
-        if (left <= 0 || n == 0) {
-            rc = NYCKEL_SUB_ETIMEOUT;
-            goto out;
-        }
-    }
-out:
-    curve_mon_close(&mon);
-    if (sock)
-        zmq_close(sock);
-    if (ctx)
-        zmq_ctx_term(ctx);
-    curve_wipe(&keys, sizeof keys);
+    rc = nyckel_query_session_open(endpoint, curve, &s);
+    if (rc == 0)
+        rc = nyckel_query_session_run(s, q, timeout_ms, out);
+    nyckel_query_session_close(&s);
     return rc;
 }

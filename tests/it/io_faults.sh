@@ -34,9 +34,9 @@ totals() {
     local d p
     for d in eb pl inv ec; do
         for p in 2014-01 2014; do
-            nk_query --municipality 0127 --domain "$d" --period "$p" --format json
+            echo "--municipality 0127 --domain $d --period $p"
         done
-    done | jq -c 'del(.seq)'
+    done | nk_query --batch - --format json | jq -c 'del(.seq)'
 }
 
 # reference: an empty store, and the batch once

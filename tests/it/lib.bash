@@ -122,6 +122,7 @@ nk_metric() {
 # over a set of periods of every kind, totals and each ROLLUP (eb: unit
 # age_band category), as sorted JSON lines without sequence numbers, for
 # comparing two daemons' states.
+# All in one nyckel-query --batch: a refused query fails it.
 nk_snapshot() {
     local d=${1:-eb} p r
     shift || true
@@ -130,12 +131,11 @@ nk_snapshot() {
     for p in 2011 2012 2013 2014 2014-T1 2014-T2 2014-Q2 2014-Q3 2014-H1 \
         2014-03 2014-06 2014-08 2014-06-YTD 2014-08-YTD 2014-06-R12 \
         2014-08-R12 2015-03-R12; do
-        nk_query --municipality 0127 --domain "$d" --period "$p" --format json
+        echo "--municipality 0127 --domain $d --period $p"
         for r in "${rollups[@]}"; do
-            nk_query --municipality 0127 --domain "$d" --period "$p" \
-                --rollup "$r" --format json
+            echo "--municipality 0127 --domain $d --period $p --rollup $r"
         done
-    done | jq -c 'del(.seq)' | sort
+    done | nk_query --batch - --format json | jq -c 'del(.seq)' | sort
 }
 
 # nk_summary_field FILE WORD: the number before WORD ("accepted", ...)

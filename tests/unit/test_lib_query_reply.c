@@ -11,6 +11,10 @@
  * used) is the control that shows the fake answers well, so that the
  * refusals of the others come from the one defect each row plants.
  * Each row takes a few milliseconds; the waits only bound a failure.
+ *
+ * And a query session (nyckel_query_session_*, nyckel-query --batch)
+ * never takes the late answer of a query that timed out for the next
+ * query's, and asks the queries after it over one connection.
  */
 /* clang-format off */
 #include <pthread.h>
@@ -207,7 +211,9 @@ out:
     return NULL;
 }
 
-static void fake_start(struct fake *f, const struct row *r)
+/* Binds the fake and starts serve (serve() or serve_session()). */
+static void fake_start(struct fake *f, const struct row *r,
+                       void *(*serve_fn)(void *))
 {
     int zero = 0, one = 1;
     size_t n = sizeof f->endpoint;
@@ -227,7 +233,7 @@ static void fake_start(struct fake *f, const struct row *r)
     assert_int_equal(
         zmq_getsockopt(f->router, ZMQ_LAST_ENDPOINT, f->endpoint, &n), 0);
     /* the socket moves to the thread; pthread_create is the barrier */
-    assert_int_equal(pthread_create(&f->thread, NULL, serve, f), 0);
+    assert_int_equal(pthread_create(&f->thread, NULL, serve_fn, f), 0);
 }
 
 static void fake_stop(struct fake *f)
@@ -277,7 +283,7 @@ static void test_answers(void **state)
         struct fake f;
         int rc;
 
-        fake_start(&f, r);
+        fake_start(&f, r, serve);
         rc = nyckel_query_run(f.endpoint, &q, WAIT_MS, &res);
         fake_stop(&f);
         if (f.why[0])
@@ -295,10 +301,156 @@ static void test_answers(void **state)
     }
 }
 
+/* ------------------------------------------------------------ session */
+
+#define LATE_TIMEOUT_MS 200 /* the client gives up on the first query */
+
+/* A one-slice answer for period. */
+static uint8_t *answer_period(const char *period, size_t *len)
+{
+    Nyckel__QueryResult m = NYCKEL__QUERY_RESULT__INIT;
+    Nyckel__Slice s = NYCKEL__SLICE__INIT, *sp = &s;
+
+    s.municipality = S("0127");
+    s.domain = S("eb");
+    s.period = (char *)(uintptr_t)period;
+    m.has_protocol = 1;
+    m.protocol = NYCKEL_SUB_PROTOCOL;
+    m.as_of = S("2014-05-01");
+    m.n_slices = 1;
+    m.slices = &sp;
+    m.has_slice_count = 1;
+    m.slice_count = 1;
+    *len = nyckel__query_result__get_packed_size(&m);
+    uint8_t *buf = xmalloc(*len);
+    nyckel__query_result__pack(&m, buf);
+    return buf;
+}
+
+/* One query in: its routing id into id (a zmq_msg_t of the caller) and
+ * its period into period. 0, or -1 with f->why set. */
+static int recv_query(struct fake *f, zmq_msg_t *id, char *period, size_t size)
+{
+    zmq_pollitem_t item = {.socket = f->router, .events = ZMQ_POLLIN};
+    zmq_msg_t req;
+    int rc = -1;
+
+    zmq_msg_init(&req);
+    if (zmq_poll(&item, 1, WAIT_MS) != 1)
+        snprintf(f->why, sizeof f->why, "no query within %d ms", WAIT_MS);
+    else if (zmq_msg_recv(id, f->router, 0) < 0 || !zmq_msg_more(id) ||
+             zmq_msg_recv(&req, f->router, 0) < 0 || zmq_msg_more(&req))
+        snprintf(f->why, sizeof f->why, "the query is not one frame");
+    else {
+        Nyckel__Query *q =
+            nyckel__query__unpack(NULL, zmq_msg_size(&req), zmq_msg_data(&req));
+        if (!q || !q->period)
+            snprintf(f->why, sizeof f->why, "the query does not decode");
+        else {
+            snprintf(period, size, "%s", q->period);
+            rc = 0;
+        }
+        if (q)
+            nyckel__query__free_unpacked(q, NULL);
+    }
+    zmq_msg_close(&req);
+    return rc;
+}
+
+/* The period's answer to id; a failure is an error unless may_fail. */
+static void send_answer(struct fake *f, zmq_msg_t *id, const char *period,
+                        bool may_fail)
+{
+    size_t len;
+    uint8_t *buf = answer_period(period, &len);
+
+    if ((zmq_msg_send(id, f->router, ZMQ_SNDMORE) < 0 ||
+         zmq_send(f->router, buf, len, 0) < 0) &&
+        !may_fail && !f->why[0])
+        snprintf(f->why, sizeof f->why, "send answer for %s: %s", period,
+                 zmq_strerror(zmq_errno()));
+    free(buf);
+}
+
+/* The thread of test_session: leaves 2014-T1 unanswered until 2014-T2
+ * has come, then answers both, the late one first; then 2014-T3, which
+ * must come over 2014-T2's connection. */
+static void *serve_session(void *arg)
+{
+    struct fake *f = arg;
+    zmq_msg_t id1, id2, id3;
+    char p1[16], p2[16], p3[16];
+
+    zmq_msg_init(&id1);
+    zmq_msg_init(&id2);
+    zmq_msg_init(&id3);
+    if (recv_query(f, &id1, p1, sizeof p1) ||
+        recv_query(f, &id2, p2, sizeof p2))
+        goto out;
+    if (strcmp(p1, "2014-T1") || strcmp(p2, "2014-T2")) {
+        snprintf(f->why, sizeof f->why, "queries %s, %s", p1, p2);
+        goto out;
+    }
+    /* sending empties a message: 2014-T2's routing id, kept */
+    unsigned char kept[256];
+    size_t kept_len = zmq_msg_size(&id2);
+    if (kept_len > sizeof kept) {
+        snprintf(f->why, sizeof f->why, "a routing id of %zu bytes", kept_len);
+        goto out;
+    }
+    memcpy(kept, zmq_msg_data(&id2), kept_len);
+    send_answer(f, &id1, p1, true); /* its socket may be gone */
+    send_answer(f, &id2, p2, false);
+    if (recv_query(f, &id3, p3, sizeof p3))
+        goto out;
+    if (zmq_msg_size(&id3) != kept_len ||
+        memcmp(zmq_msg_data(&id3), kept, kept_len))
+        snprintf(f->why, sizeof f->why, "2014-T3 came over a new connection");
+    send_answer(f, &id3, p3, false);
+out:
+    zmq_msg_close(&id1);
+    zmq_msg_close(&id2);
+    zmq_msg_close(&id3);
+    return NULL;
+}
+
+static void test_session(void **state)
+{
+    (void)state;
+    struct nyckel_query_session *s = NULL;
+    struct nyckel_result *res = NULL;
+    struct nyckel_query q = {.municipality = "0127", .period = "2014-T1"};
+    struct fake f;
+
+    fake_start(&f, NULL, serve_session);
+
+    assert_int_equal(nyckel_query_session_open(f.endpoint, NULL, &s), 0);
+    assert_int_equal(nyckel_query_session_run(s, &q, LATE_TIMEOUT_MS, &res),
+                     NYCKEL_SUB_ETIMEOUT);
+    assert_null(res);
+    const char *const next[] = {"2014-T2", "2014-T3"};
+    for (size_t i = 0; i < 2; i++) {
+        q.period = next[i];
+        assert_int_equal(nyckel_query_session_run(s, &q, WAIT_MS, &res), 0);
+        assert_non_null(res);
+        assert_int_equal(res->n_slices, 1);
+        /* 2014-T1's late answer is never taken for 2014-T2's */
+        assert_string_equal(res->slices[0].period, next[i]);
+        nyckel_result_destroy(&res);
+    }
+    nyckel_query_session_close(&s);
+    assert_null(s);
+    nyckel_query_session_close(&s); /* NULL: nothing */
+    fake_stop(&f);
+    if (f.why[0])
+        fail_msg("fake nyckeld: %s", f.why);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_answers),
+        cmocka_unit_test(test_session),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
