@@ -27,6 +27,19 @@
 
 #define MAIN_REBUILD_GROWTHS 64 /* map doublings for one --rebuild */
 
+/* The rebuilt records are written beside the old ones until the
+ * commit, so a map of less than twice the pages in use may fill up
+ * half-way, and the rebuild starts again: grow it first (within
+ * --max-db-size; the map is address space, the file grows as it is
+ * written). */
+static void main_rebuild_room(struct store *st)
+{
+    struct store_usage u;
+    while (store_usage(st, &u) == 0 && u.map_bytes < 2 * u.used_bytes &&
+           store_grow(st) == 0)
+        ;
+}
+
 /* --rebuild and --verify: 0 done and clean, 1 failed or differences. */
 static int main_rebuild(const struct config *cfg)
 {
@@ -45,7 +58,10 @@ static int main_rebuild(const struct config *cfg)
     }
     /* The recomputed records are written in one transaction beside the
      * old ones until it commits: a store that fills more than half its
-     * map needs a bigger one. Grow and redo, as a batch does. */
+     * map needs a bigger one. Grow first, and should it still fill,
+     * grow and redo, as a batch does. */
+    if (!verify)
+        main_rebuild_room(st);
     for (int tries = 0;; tries++) {
         rc = rebuild_run(st, verify, stdout, &r);
         if (rc != STORE_EMAPFULL || tries == MAIN_REBUILD_GROWTHS)
