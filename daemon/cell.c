@@ -34,6 +34,28 @@ int cell_key(char *key, const char *muni, const char *domain,
     return cell_join(key, parts, 4);
 }
 
+int cell_seq_key(char *out, const char *topic)
+{
+    /* muni/domain/ stays; period and slice change places */
+    const char *p = strchr(topic, '/');
+    p = p ? strchr(p + 1, '/') : NULL;
+    const char *q = p ? strchr(p + 1, '/') : NULL;
+    size_t len = strlen(topic);
+    if (!q || len >= CELL_KEY_MAX) {
+        out[0] = '\0';
+        return -EINVAL;
+    }
+    size_t head = (size_t)(p + 1 - topic); /* "muni/domain/" */
+    size_t period = (size_t)(q - (p + 1)); /* "2014-T2" */
+    size_t slice = len - (size_t)(q + 1 - topic);
+    memcpy(out, topic, head);
+    memcpy(out + head, q + 1, slice);
+    out[head + slice] = '/';
+    memcpy(out + head + slice + 1, p + 1, period);
+    out[len] = '\0';
+    return 0;
+}
+
 int cell_key_split(const char *key, struct cell_key_parts *parts)
 {
     return cell_key_split_n(key, strlen(key), parts);

@@ -34,6 +34,13 @@ int cell_join(char *key, const char *const *parts, size_t n);
 int cell_key(char *key, const char *muni, const char *domain,
              const struct period *p, const char *slice);
 
+/* The key of topic's sequence record (CELLMAP_SEQS) into
+ * out[CELL_KEY_MAX]: "muni/domain/slice/period", so that the periods of
+ * a slice, which one change of a month cell renumbers together, lie
+ * side by side in the store. 0, or -EINVAL (out then "") when topic
+ * has fewer than four parts. */
+int cell_seq_key(char *out, const char *topic);
+
 /* The parts of a cell key; strings point into parts->buf. */
 struct cell_key_parts {
     char buf[CELL_KEY_MAX];

@@ -439,14 +439,17 @@ static int publish_number(struct cellmap *cm, const char *topic, uint64_t *seq,
 {
     const void *val;
     size_t len;
-    int rc = cellmap_get(cm, CELLMAP_SEQS, topic, &val, &len);
+    char key[CELL_KEY_MAX];
+    int rc = cell_seq_key(key, topic);
+    if (rc == 0)
+        rc = cellmap_get(cm, CELLMAP_SEQS, key, &val, &len);
     if (rc)
         return rc;
     *prev = 0;
     if (len == sizeof(*prev))
         memcpy(prev, val, sizeof(*prev));
     *next = ++*seq;
-    return cellmap_put(cm, CELLMAP_SEQS, topic, next, sizeof(*next));
+    return cellmap_put(cm, CELLMAP_SEQS, key, next, sizeof(*next));
 }
 
 /* The update of topic into out; when nobody is subscribed to it

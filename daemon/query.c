@@ -245,7 +245,9 @@ static int query_add_slice(struct answer *a, struct cellmap *cm,
     size_t len;
     s->seq = 0;
     s->n_previous = 0;
-    if ((rc = cellmap_get(cm, CELLMAP_SEQS, s->key, &val, &len)) == 0 &&
+    char seq_key[CELL_KEY_MAX];
+    if ((rc = cell_seq_key(seq_key, s->key)) == 0 &&
+        (rc = cellmap_get(cm, CELLMAP_SEQS, seq_key, &val, &len)) == 0 &&
         len == sizeof(s->seq))
         memcpy(&s->seq, val, sizeof(s->seq));
     if (rc == 0 && compare)

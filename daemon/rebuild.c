@@ -147,6 +147,23 @@ static int rebuild_count(void *ctx, enum cellmap_db db, const char *key,
     return 0;
 }
 
+/* store_scan_fn: one sequence record of a store before
+ * STORE_SCHEMA_SEQ_KEYS ("muni/domain/period/slice") into the cellmap
+ * under its key of now (cell_seq_key()). */
+static int rebuild_seq_rekey(void *ctx, const char *key, size_t klen,
+                             const void *val, size_t len)
+{
+    struct rebuild *b = ctx;
+    char old[CELLMAP_KEY_MAX], now[CELL_KEY_MAX];
+    if (klen >= sizeof(old))
+        return 0; /* no topic of ours: it goes */
+    memcpy(old, key, klen);
+    old[klen] = '\0';
+    if (cell_seq_key(now, old))
+        return 0;
+    return cellmap_put(b->cm, CELLMAP_SEQS, now, val, len);
+}
+
 int rebuild_run(struct store *st, bool verify, FILE *out,
                 struct rebuild_report *r)
 {
@@ -168,6 +185,15 @@ int rebuild_run(struct store *st, bool verify, FILE *out,
         fputc('\n', stderr);
     if (rc)
         goto out;
+    uint64_t schema = 0;
+    if ((rc = store_meta_get(t, STORE_SCHEMA_KEY, &schema, &found)))
+        goto out;
+    /* the sequences of every slice, under their keys of now; the old
+     * records go with store_clear() below */
+    bool rekey = !verify && schema < STORE_SCHEMA_SEQ_KEYS;
+    if (rekey &&
+        (rc = store_scan(t, CELLMAP_SEQS, "", rebuild_seq_rekey, &b)))
+        goto out;
     if (verify) {
         struct rebuild_cmp cells = {&b, CELLMAP_CELLS};
         struct rebuild_cmp members = {&b, CELLMAP_MEMBERS};
@@ -184,6 +210,7 @@ int rebuild_run(struct store *st, bool verify, FILE *out,
                                  &b)) ||
         (rc = store_clear(t, CELLMAP_CELLS)) ||
         (rc = store_clear(t, CELLMAP_MEMBERS)) ||
+        (rekey && (rc = store_clear(t, CELLMAP_SEQS))) ||
         (rc = store_flush(t, b.cm)) ||
         (rc = store_meta_put(t, STORE_SCHEMA_KEY, STORE_SCHEMA_VERSION)))
         goto out;
