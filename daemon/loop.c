@@ -43,6 +43,10 @@ static void loop_trim(struct store *st, uint64_t budget, bool *warned)
     *warned = *warned || rc < 0;
 }
 
+/* The public stream forgets a slice it sent nothing of for this long
+ * (publish_sweep()), looking once in that time. */
+#define LOOP_SLOT_IDLE_MS 60000
+
 static volatile sig_atomic_t loop_stop_signal;
 static volatile sig_atomic_t loop_next_day;
 
@@ -82,6 +86,7 @@ int loop_run(const struct loop_parts *parts)
     };
     int32_t as_of = parts->as_of;
     int64_t next_beat = loop_now_ms();
+    int64_t next_sweep = next_beat + LOOP_SLOT_IDLE_MS;
     bool trim_warned = false;
     store_set_resident_max(parts->store, parts->map_resident);
     int rc = 0;
@@ -97,6 +102,10 @@ int loop_run(const struct loop_parts *parts)
             next_beat = now + parts->heartbeat_ms;
             loop_trim(parts->store, loop_map_resident_beat(parts->map_resident),
                       &trim_warned);
+        }
+        if (now >= next_sweep) {
+            publish_sweep(parts->publish, LOOP_SLOT_IDLE_MS);
+            next_sweep = now + LOOP_SLOT_IDLE_MS;
         }
         int64_t wait = next_beat - now;
         int64_t to_midnight = clock_ms_to_midnight();

@@ -80,41 +80,56 @@ static uint64_t publish_hash(const char *s)
     return hash_bytes(0, s, strlen(s));
 }
 
-/* The slot of topic, made when missing. Slots are never removed: one a
- * slice ever published, a few dozen bytes each. */
+/* Move the slots into a table of cap slots, without those keep() says
+ * no to (freed), and make the due list again: indexes change. */
+static void publish_slots_rehash(struct publish *p, size_t cap,
+                                 bool (*keep)(const struct publish_slot *,
+                                              int64_t now, int64_t idle_ms),
+                                 int64_t now, int64_t idle_ms)
+{
+    struct publish_slot *v = xcalloc(cap, sizeof(*v));
+    size_t n = 0;
+    for (size_t i = 0; i < p->cap; i++) {
+        struct publish_slot *old = &p->slots[i];
+        if (!old->topic)
+            continue;
+        if (keep && !keep(old, now, idle_ms)) {
+            free(old->topic);
+            free(old->pending); /* NULL: keep() kept every pending one */
+            continue;
+        }
+        size_t j = publish_hash(old->topic) & (cap - 1);
+        while (v[j].topic)
+            j = (j + 1) & (cap - 1);
+        v[j] = *old;
+        n++;
+    }
+    size_t n_due = 0;
+    for (size_t i = 0; i < cap; i++)
+        if (v[i].topic && v[i].pending) {
+            if (n_due == p->cap_due) {
+                p->cap_due = p->cap_due ? 2 * p->cap_due : 64;
+                p->due = xrealloc(p->due, p->cap_due * sizeof(*p->due));
+            }
+            v[i].queued = true;
+            p->due[n_due++] = i;
+        } else {
+            v[i].queued = false;
+        }
+    p->n_due = n_due;
+    free(p->slots);
+    p->slots = v;
+    p->cap = cap;
+    p->n = n;
+}
+
+/* The slot of topic, made when missing; publish_sweep() removes the
+ * idle ones. */
 static struct publish_slot *publish_slot_of(struct publish *p,
                                             const char *topic)
 {
-    if (2 * (p->n + 1) > p->cap) {
-        size_t cap = p->cap ? 2 * p->cap : 1024;
-        struct publish_slot *v = xcalloc(cap, sizeof(*v));
-        for (size_t i = 0; i < p->cap; i++) {
-            if (!p->slots[i].topic)
-                continue;
-            size_t j = publish_hash(p->slots[i].topic) & (cap - 1);
-            while (v[j].topic)
-                j = (j + 1) & (cap - 1);
-            v[j] = p->slots[i];
-        }
-        for (size_t i = 0; i < p->n_due; i++) /* indexes moved: redo */
-            p->slots[p->due[i]].queued = false;
-        size_t n_due = 0;
-        for (size_t i = 0; i < cap; i++)
-            if (v[i].topic && v[i].pending) {
-                if (n_due == p->cap_due) {
-                    p->cap_due = p->cap_due ? 2 * p->cap_due : 64;
-                    p->due = xrealloc(p->due, p->cap_due * sizeof(*p->due));
-                }
-                v[i].queued = true;
-                p->due[n_due++] = i;
-            } else {
-                v[i].queued = false;
-            }
-        p->n_due = n_due;
-        free(p->slots);
-        p->slots = v;
-        p->cap = cap;
-    }
+    if (2 * (p->n + 1) > p->cap)
+        publish_slots_rehash(p, p->cap ? 2 * p->cap : 1024, NULL, 0, 0);
     size_t j = publish_hash(topic) & (p->cap - 1);
     while (p->slots[j].topic && strcmp(p->slots[j].topic, topic) != 0)
         j = (j + 1) & (p->cap - 1);
@@ -678,6 +693,40 @@ int64_t publish_flush(struct publish *p)
     if (p)
         p->n_due = kept;
     return next;
+}
+
+/* A slot worth keeping: an update waits in it, or it sent one less
+ * than idle_ms ago. */
+static bool publish_slot_busy(const struct publish_slot *slot, int64_t now,
+                              int64_t idle_ms)
+{
+    return slot->pending || now - slot->last_ms < idle_ms;
+}
+
+size_t publish_sweep(struct publish *p, int64_t idle_ms)
+{
+    if (!p || !p->cap)
+        return 0;
+    int64_t now = publish_now_ms();
+    if (idle_ms < p->interval_ms) /* its coalescing needs last_ms */
+        idle_ms = p->interval_ms;
+    size_t busy = 0;
+    for (size_t i = 0; i < p->cap; i++)
+        if (p->slots[i].topic && publish_slot_busy(&p->slots[i], now, idle_ms))
+            busy++;
+    if (busy == p->n)
+        return 0;
+    size_t cap = 1024;
+    while (2 * (busy + 1) > cap)
+        cap *= 2;
+    size_t before = p->n;
+    publish_slots_rehash(p, cap, publish_slot_busy, now, idle_ms);
+    return before - p->n;
+}
+
+size_t publish_slot_count(const struct publish *p)
+{
+    return p ? p->n : 0;
 }
 
 void publish_set_interval(struct publish *p, int64_t interval_ms)

@@ -85,6 +85,16 @@ void publish_send(struct publish *p, struct publish_list *l);
 /* Send the waiting updates whose interval is up; the ms until the next
  * one is due, or INT64_MAX when none waits. NULL-safe. */
 int64_t publish_flush(struct publish *p);
+/* The public stream keeps a slot per slice it sent an update of: what
+ * it sent last (the next one's prev_seq) and when, and what waits for
+ * the interval. Forget the slots with nothing waiting that sent nothing
+ * for idle_ms (at least the interval), so that their number follows
+ * the slices published lately, not every slice ever: the next update
+ * of such a slice goes out at once with prev_seq 0, as after a restart.
+ * Returns how many went. NULL-safe. */
+size_t publish_sweep(struct publish *p, int64_t idle_ms);
+/* The slots held (for the test). */
+size_t publish_slot_count(const struct publish *p);
 /* At most one update a slice per interval_ms on the public stream; 0:
  * every change at once. */
 void publish_set_interval(struct publish *p, int64_t interval_ms);
