@@ -1179,17 +1179,59 @@ int codec_update_encode(uint64_t seq, const char *as_of,
     return 0;
 }
 
+/* By hand, as codec_update_encode(): every top-level field but
+ * prev_seq (5) copied as it is, in its order, then prev_seq, the last
+ * field of an Update, as protobuf-c packs it. Unpacking and packing
+ * again with protobuf-c cost some 15 000 instructions a public update. */
 int codec_update_set_prev(const uint8_t *in, size_t in_len, uint64_t prev,
                           uint8_t **buf, size_t *len)
 {
-    Nyckel__Update *m = nyckel__update__unpack(NULL, in_len, in);
-    if (!m)
-        return -EINVAL;
-    m->has_prev_seq = 1;
-    m->prev_seq = prev;
-    int rc = pack_message(&m->base, buf, len);
-    nyckel__update__free_unpacked(m, NULL);
-    return rc;
+    *buf = NULL;
+    *len = 0;
+    uint8_t *out = malloc(in_len + pb_u64_size(prev));
+    if (!out)
+        return -ENOMEM;
+    uint8_t *p = out;
+    size_t pos = 0;
+    while (pos < in_len) {
+        size_t start = pos;
+        uint64_t key, v;
+        if (varint_read(in, in_len, &pos, &key) != VARINT_OK)
+            goto bad;
+        switch (key & 7) {
+        case 0:
+            if (varint_read(in, in_len, &pos, &v) != VARINT_OK)
+                goto bad;
+            break;
+        case 1:
+            pos += 8;
+            break;
+        case 2:
+            if (varint_read(in, in_len, &pos, &v) != VARINT_OK ||
+                v > in_len - pos)
+                goto bad;
+            pos += (size_t)v;
+            break;
+        case 5:
+            pos += 4;
+            break;
+        default:
+            goto bad;
+        }
+        if (pos > in_len)
+            goto bad;
+        if (key >> 3 != 5) {
+            memcpy(p, in + start, pos - start);
+            p += pos - start;
+        }
+    }
+    p = pb_u64(p, 5, prev);
+    *buf = out;
+    *len = (size_t)(p - out);
+    return 0;
+bad:
+    free(out);
+    return -EINVAL;
 }
 
 int codec_heartbeat_encode(uint64_t seq, const char *as_of, uint8_t **buf,

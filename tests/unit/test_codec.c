@@ -1390,7 +1390,7 @@ static void test_random_metrics(uint64_t *x, struct codec_metric *m, size_t n)
  * protobuf-c it gives the same bytes, and it decodes to what was put
  * in, over slices with and without dims, previous-year metrics, null
  * values, absent labels, units and statuses, and sequences of every
- * varint length. */
+ * varint length. codec_update_set_prev()'s bytes are protobuf-c's too. */
 static void test_update_bytes(void **state)
 {
     static const char *const munis[] = {"0127", "", "2584"};
@@ -1456,9 +1456,37 @@ static void test_update_bytes(void **state)
         assert_int_equal(protobuf_c_message_pack(&m->base, again), len);
         assert_memory_equal(again, buf, len);
         free(again);
+
+        /* prev_seq set again by hand: protobuf-c's bytes for it */
+        uint64_t prev = seqs[test_rand(&x) % 8];
+        uint8_t *set;
+        size_t set_len;
+        assert_int_equal(codec_update_set_prev(buf, len, prev, &set, &set_len),
+                         0);
+        m->prev_seq = prev;
+        size = protobuf_c_message_get_packed_size(&m->base);
+        assert_int_equal(set_len, size);
+        again = malloc(size);
+        assert_non_null(again);
+        assert_int_equal(protobuf_c_message_pack(&m->base, again), size);
+        assert_memory_equal(again, set, size);
+        free(again);
+        free(set);
         nyckel__update__free_unpacked(m, NULL);
         free(buf);
     }
+    /* what is no Update is refused */
+    static const uint8_t cut[] = {0x08, 0x01, 0x22, 0x05, 0x0a};
+    static const uint8_t bad_wire[] = {0x0b, 0x00};
+    uint8_t *set = (uint8_t *)1;
+    size_t set_len = 1;
+    assert_int_equal(codec_update_set_prev(cut, sizeof cut, 3, &set, &set_len),
+                     -EINVAL);
+    assert_null(set);
+    assert_int_equal(codec_update_set_prev(bad_wire, sizeof bad_wire, 3, &set,
+                                           &set_len),
+                     -EINVAL);
+    assert_int_equal(set_len, 0);
 }
 
 static void test_heartbeat_encode(void **state)
