@@ -12,8 +12,10 @@
 #include "xalloc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +46,7 @@ struct store {
     pthread_rwlock_t grow_lock;
     uint64_t resident_max;  /* store_set_resident_max(), 0: none */
     _Atomic uint64_t reads; /* store_load() and store_put() calls */
+    _Atomic int statm_fd;   /* /proc/self/statm, opened once; -1 not yet */
 };
 
 struct store_txn {
@@ -145,6 +148,7 @@ static int store_open_schema(const char *dir, uint64_t max_bytes, bool old_ok,
     MDB_txn *txn = NULL;
     int rc;
     pthread_rwlock_init(&s->grow_lock, NULL);
+    s->statm_fd = -1;
 
     if (mkdir(dir, 0700) && errno != EEXIST) {
         rc = -errno;
@@ -223,6 +227,8 @@ void store_close(struct store **sp)
         return;
     mdb_env_close(s->env);
     pthread_rwlock_destroy(&s->grow_lock);
+    if (s->statm_fd >= 0)
+        close(s->statm_fd);
     free(s);
     *sp = NULL;
 }
@@ -501,18 +507,40 @@ int store_trim_below(struct store *s, uint64_t budget)
 {
     if (!budget)
         return 0;
-    unsigned long size, resident, shared;
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (!f)
+    /* kept open and read with pread: a look every 256 operations was
+     * three system calls and a FILE each (16 000 in a 96 000-event
+     * backfill). Opened by whichever thread comes first. */
+    int fd = s->statm_fd;
+    if (fd < 0) {
+        int mine = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+        if (mine < 0)
+            return -errno;
+        int none = -1;
+        if (atomic_compare_exchange_strong(&s->statm_fd, &none, mine))
+            fd = mine;
+        else {
+            close(mine);
+            fd = none; /* the other thread's */
+        }
+    }
+    char buf[128];
+    ssize_t got = pread(fd, buf, sizeof(buf) - 1, 0);
+    if (got < 0)
         return -errno;
-    int n = fscanf(f, "%lu %lu %lu", &size, &resident, &shared);
-    fclose(f);
-    if (n != 3)
-        return -EPROTO;
+    buf[got] = '\0';
+    unsigned long v[3];
+    char *p = buf, *end;
+    for (int i = 0; i < 3; i++, p = end) {
+        errno = 0;
+        v[i] = strtoul(p, &end, 10);
+        if (end == p || errno)
+            return -EPROTO;
+    }
+    unsigned long shared = v[2];
     long page = sysconf(_SC_PAGESIZE);
     if ((uint64_t)shared * (uint64_t)(page > 0 ? page : 4096) <= budget)
         return 0;
-    uintptr_t lo, hi;
+    uintptr_t lo = 0, hi = 0;
     pthread_rwlock_rdlock(&s->grow_lock); /* no remap meanwhile */
     int rc = store_map_range(s, &lo, &hi);
     if (rc == 0 && madvise((void *)lo, hi - lo, MADV_DONTNEED))
