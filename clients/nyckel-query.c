@@ -421,41 +421,93 @@ static int parse_line(char *line, struct qopts *q)
     return query_complete(q);
 }
 
+/* The queries of a --batch file: the text of each line that holds one
+ * (parsed again when it is asked: a line costs its length, not a
+ * struct qopts), NUL-terminated, one after the other. */
 struct batch {
-    struct qopts *q; /* n queries, each with its line in owned[0] */
+    char *text;
+    size_t len, cap;
+    size_t *start; /* n offsets into text */
     size_t *line_no;
-    size_t n, cap;
+    size_t n, cap_n;
 };
+
+static void *batch_grow(void *p, size_t n, size_t size)
+{
+    p = realloc(p, n * size);
+    if (!p) {
+        perror(PROG);
+        exit(EXIT_FAILURE);
+    }
+    return p;
+}
+
+static void batch_add(struct batch *b, const char *line, size_t len, size_t no)
+{
+    if (b->n == b->cap_n) {
+        b->cap_n = b->cap_n ? 2 * b->cap_n : 64;
+        b->start = batch_grow(b->start, b->cap_n, sizeof *b->start);
+        b->line_no = batch_grow(b->line_no, b->cap_n, sizeof *b->line_no);
+    }
+    while (b->len + len + 1 > b->cap) {
+        b->cap = b->cap ? 2 * b->cap : 4096;
+        b->text = batch_grow(b->text, b->cap, 1);
+    }
+    memcpy(b->text + b->len, line, len + 1);
+    b->start[b->n] = b->len;
+    b->line_no[b->n++] = no;
+    b->len += len + 1;
+}
+
+static void qopts_free(struct qopts *q)
+{
+    for (size_t k = 0; k < q->n_owned; k++)
+        free(q->owned[k]);
+    memset(q, 0, sizeof *q);
+}
+
+/* Query i of b parsed into q, which keeps pointers into a copy of its
+ * line (freed by qopts_free()). -1, or an exit status after a message. */
+static int batch_query(const struct batch *b, size_t i, struct qopts *q)
+{
+    char *copy = strdup(b->text + b->start[i]);
+    if (!copy) {
+        perror(PROG);
+        exit(EXIT_FAILURE);
+    }
+    memset(q, 0, sizeof *q);
+    keep(q, copy); /* the first slot: never full */
+    int rc = parse_line(copy, q);
+    return rc == 0 ? EXIT_USAGE : rc; /* 0: it held a query when read */
+}
 
 static void batch_free(struct batch *b)
 {
-    for (size_t i = 0; i < b->n; i++)
-        for (size_t k = 0; k < b->q[i].n_owned; k++)
-            free(b->q[i].owned[k]);
-    free(b->q);
+    free(b->text);
+    free(b->start);
     free(b->line_no);
 }
 
-/* Reads o->batch whole into b: -1, or an exit status after a message
- * (a line that is not a query: nothing is asked then). */
+/* Reads o->batch whole into b, checking every line: -1, or an exit
+ * status after a message (a line that is not a query: nothing is asked
+ * then). */
 static int batch_read(const struct opts *o, struct batch *b)
 {
     int stdin_ = strcmp(o->batch, "-") == 0;
     FILE *in = stdin_ ? stdin : fopen(o->batch, "r");
     const char *name = stdin_ ? "(stdin)" : o->batch;
     int status = -1;
-    size_t no = 0;
+    size_t no = 0, size = 0;
+    char *line = NULL, *copy = NULL;
+    ssize_t len;
 
     if (!in) {
         fprintf(stderr, PROG ": %s: %s\n", o->batch, strerror(errno));
         return EXIT_USAGE;
     }
     for (;;) {
-        char *line = NULL;
-        size_t size = 0;
         errno = 0;
-        if (getline(&line, &size, in) < 0) {
-            free(line);
+        if ((len = getline(&line, &size, in)) < 0) {
             if (errno) {
                 fprintf(stderr, PROG ": %s: %s\n", name, strerror(errno));
                 status = EXIT_FAILURE;
@@ -463,31 +515,25 @@ static int batch_read(const struct opts *o, struct batch *b)
             break;
         }
         no++;
-        if (b->n == b->cap) {
-            b->cap = b->cap ? 2 * b->cap : 64;
-            b->q = realloc(b->q, b->cap * sizeof *b->q);
-            b->line_no = realloc(b->line_no, b->cap * sizeof *b->line_no);
-            if (!b->q || !b->line_no) {
-                perror(PROG);
-                exit(EXIT_FAILURE);
-            }
-        }
-        struct qopts *q = &b->q[b->n];
-        memset(q, 0, sizeof *q);
-        keep(q, line); /* the first slot: never full */
+        if (len > 0 && line[len - 1] == '\n')
+            line[--len] = '\0';
+        /* parse_line cuts its line into words: a copy is parsed */
+        copy = batch_grow(copy, (size_t)len + 1, 1);
+        memcpy(copy, line, (size_t)len + 1);
+        struct qopts q = {0};
         snprintf(error_at, sizeof error_at, "%s:%zu: ", name, no);
-        int rc = parse_line(line, q);
-        if (rc >= 0) {
-            for (size_t k = 0; k < q->n_owned; k++)
-                free(q->owned[k]);
-            if (rc == 0)
-                continue;
+        int rc = parse_line(copy, &q);
+        qopts_free(&q);
+        if (rc > 0) {
             status = rc;
             break;
         }
-        b->line_no[b->n++] = no;
+        if (rc < 0)
+            batch_add(b, line, (size_t)len, no);
     }
     error_at[0] = '\0';
+    free(line);
+    free(copy);
     if (!stdin_)
         fclose(in);
     return status;
@@ -737,7 +783,11 @@ static int run_batch(struct opts *o)
         snprintf(error_at, sizeof error_at, "%s:%zu: ", name, b.line_no[i]);
         if (i > 0 && o->format == FORMAT_TABLE)
             putchar('\n');
-        int rc = answer(o, s, &b.q[i]);
+        struct qopts q;
+        int rc = batch_query(&b, i, &q);
+        if (rc < 0)
+            rc = answer(o, s, &q);
+        qopts_free(&q);
         if (rc == EXIT_USAGE)
             status = rc;
         else if (rc) {
