@@ -55,6 +55,7 @@ struct opts {
     struct cli_conn conn; /* --query, --key, ... */
     const char *query_ep;
     int timeout_ms;
+    char *csv_header; /* --batch --format csv: the header printed last */
 };
 
 /* Where a usage error is, in front of its message: "" for the command
@@ -66,7 +67,7 @@ static void usage(FILE *out)
     fprintf(
         out,
         "Usage: " PROG " --municipality CODE [options]\n"
-        "   or: " PROG " --batch FILE [--format json|table] [options]\n"
+        "   or: " PROG " --batch FILE [--format F] [options]\n"
         "   or: " PROG " --health [--format table|json] [options]\n"
         "Ask nyckeld for key ratios of one municipality and print them.\n"
         "\n"
@@ -97,9 +98,11 @@ static void usage(FILE *out)
         "                           --period-to, -r, -w, --compare, --exact)\n"
         "                           split at blanks; # starts a comment.\n"
         "                           Asked over one connection in turn and\n"
-        "                           printed one after the other (json or\n"
-        "                           table); a refused query is reported\n"
-        "                           with its line, and the rest go on\n"
+        "                           printed one after the other (csv: the\n"
+        "                           header again, after a blank line, only\n"
+        "                           when the columns change); a refused\n"
+        "                           query is reported with its line, and\n"
+        "                           the rest go on\n"
         "      --health             instead: nyckeld's own counters (events,\n"
         "                           batches, commit time, store,\n"
         "                           subscriptions, refused handshakes); needs\n"
@@ -368,9 +371,6 @@ static int parse(int argc, char **argv, struct opts *o)
             return usage_error("with --batch the queries are the lines of %s: "
                                "no query options on the command line",
                                o->batch);
-        if (o->format == FORMAT_CSV)
-            return usage_error("--batch prints json or tables, not csv (the "
-                               "columns differ from query to query)");
         return -1;
     }
     return query_complete(&o->q);
@@ -700,6 +700,39 @@ static int open_session(struct opts *o, struct nyckel_query_session **s)
     return rc ? conn_failed(o, rc) : 0;
 }
 
+/* --batch --format csv: r's rows, after its header when that is not
+ * the one printed last (then after a blank line too); nothing for an
+ * answer without rows. 0 or -errno (-EIO: see errno). */
+static int csv_batched(struct opts *o, const struct nyckel_result *r)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m)
+        return -errno;
+    int rc = nyckel_format_csv(m, r);
+    if (fclose(m) != 0 && rc == 0)
+        rc = -ENOMEM;
+    const char *nl = rc ? NULL : memchr(buf, '\n', len);
+    size_t head = nl ? (size_t)(nl - buf) + 1 : len;
+    if (rc == 0 && head < len) {
+        if (!o->csv_header || strlen(o->csv_header) != head ||
+            memcmp(o->csv_header, buf, head) != 0) {
+            if ((o->csv_header && putchar('\n') == EOF) ||
+                fwrite(buf, 1, head, stdout) != head)
+                rc = -EIO;
+            free(o->csv_header);
+            o->csv_header = strndup(buf, head);
+            if (!o->csv_header)
+                rc = rc ? rc : -ENOMEM;
+        }
+        if (rc == 0 && fwrite(buf + head, 1, len - head, stdout) != len - head)
+            rc = -EIO;
+    }
+    free(buf);
+    return rc;
+}
+
 /* Asks qo (or, with --health, for the counters) over s and prints the
  * answer. 0; EXIT_USAGE when nyckeld refused the query (the next may
  * go on); another exit status when nothing more can be asked. */
@@ -747,7 +780,7 @@ static int answer(struct opts *o, struct nyckel_query_session *s,
             rc = nyckel_format_json_result(stdout, r);
             break;
         case FORMAT_CSV:
-            rc = nyckel_format_csv(stdout, r);
+            rc = o->batch ? csv_batched(o, r) : nyckel_format_csv(stdout, r);
             break;
         case FORMAT_TABLE:
             rc = nyckel_format_table(stdout, r, 0);
@@ -822,5 +855,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < o.q.n_owned; i++)
         free(o.q.owned[i]);
     cli_conn_fini(&o.conn);
+    free(o.csv_header);
     return status;
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # nyckel-query --batch: many queries over one connection give exactly
 # what the same queries asked one by one give, in the order of the
-# lines (json and table); blank and comment lines are skipped; a query
-# nyckeld refuses is reported with its line while the rest are answered
-# (exit 2); a line that is no query stops the run before anything is
-# asked (exit 2, nothing printed); no answer is exit 1; query options
-# on the command line and CSV are refused with --batch.
+# lines (json and table; CSV with its header again only when the
+# columns change); blank and comment lines are skipped; a query nyckeld
+# refuses is reported with its line while the rest are answered (exit
+# 2); a line that is no query stops the run before anything is asked
+# (exit 2, nothing printed); no answer is exit 1; query options on the
+# command line are refused with --batch.
 # shellcheck disable=SC2086 # queries split at blanks, as --batch splits them
 . "$(dirname "$0")/lib.bash"
 
@@ -51,6 +52,24 @@ done
 [ "$(jq -s 'map(select(.domain == "pl" and .slice.setting)) | length' "$NK_TMP/batch.json")" -gt 0 ] ||
     fail "the data has no placement settings: the comparison shows little"
 
+# CSV: the header once while the columns stay, again after a blank line
+# when they change (eb, then pl)
+printf '%s\n' "-m 0127 -d eb -p 2014" "-m 0127 -d eb -p 2014-T2 -r unit" \
+    "-m 0127 -d pl -p 2014" "-m 0127 -d pl -p 2014-H1" >"$NK_TMP/csvq"
+nk_query --batch "$NK_TMP/csvq" --format csv >"$NK_TMP/batch.csv" ||
+    fail "--batch --format csv exited $?"
+{
+    nk_query -m 0127 -d eb -p 2014 --format csv
+    nk_query -m 0127 -d eb -p 2014-T2 -r unit --format csv | tail -n +2
+    echo
+    nk_query -m 0127 -d pl -p 2014 --format csv
+    nk_query -m 0127 -d pl -p 2014-H1 --format csv | tail -n +2
+} >"$NK_TMP/singles.csv"
+cmp "$NK_TMP/singles.csv" "$NK_TMP/batch.csv" ||
+    { diff "$NK_TMP/singles.csv" "$NK_TMP/batch.csv" | head; fail "--batch --format csv differs"; }
+assert_eq "$(grep -c '^municipality,' "$NK_TMP/batch.csv")" 2 "csv headers for two column sets"
+[ "$(wc -l <"$NK_TMP/batch.csv")" -gt 6 ] || fail "csv: too few rows to show anything"
+
 # blank and comment lines, from standard input
 {
     echo "# the totals"
@@ -94,9 +113,6 @@ done
 rc=0
 nk_query --batch "$NK_TMP/batch" -m 0127 2>/dev/null >/dev/null || rc=$?
 assert_eq "$rc" 2 "--batch with --municipality"
-rc=0
-nk_query --batch "$NK_TMP/batch" --format csv 2>/dev/null >/dev/null || rc=$?
-assert_eq "$rc" 2 "--batch --format csv"
 rc=0
 nk_query --batch "$NK_TMP/no-such-file" 2>/dev/null >/dev/null || rc=$?
 assert_eq "$rc" 2 "--batch of a missing file"
