@@ -57,12 +57,12 @@ enum eb_raw { EB_RAW_TOTAL, EB_RAW_UNIT, EB_RAW_AGE_BAND, EB_RAW_COUNT };
 static void eb_slice(char *out, enum eb_raw r, const struct event *e, int year)
 {
     if (r == EB_RAW_TOTAL)
-        snprintf(out, CELL_SLICE_MAX, "%s", CELL_TOTAL);
+        cell_slice_of(out, NULL, CELL_TOTAL);
     else if (r == EB_RAW_UNIT)
-        snprintf(out, CELL_SLICE_MAX, "unit=%s", e->unit);
+        cell_slice_of(out, "unit", e->unit);
     else
-        snprintf(out, CELL_SLICE_MAX, "age_band=%s",
-                 cell_age_band(e->u.payment.head_birth_year, year));
+        cell_slice_of(out, "age_band",
+                      cell_age_band(e->u.payment.head_birth_year, year));
 }
 
 /*
@@ -78,11 +78,11 @@ static int eb_move(struct cellmap *cm, const struct event *e, enum eb_raw r,
     char key[CELL_KEY_MAX], slice[CELL_SLICE_MAX];
     int rc;
     eb_slice(slice, r, e, year);
+    const char *parts[4] = {e->municipality, "eb", slice, pay->household};
     if (r == EB_RAW_AGE_BAND
             ? snprintf(key, sizeof(key), "%s/eb/%d:%s/%s", e->municipality,
                        year, slice, pay->household) >= (int)sizeof(key)
-            : snprintf(key, sizeof(key), "%s/eb/%s/%s", e->municipality, slice,
-                       pay->household) >= (int)sizeof(key))
+            : cell_join(key, parts, 4) != 0)
         return -ENAMETOOLONG;
     member_window before, after;
     if ((rc = member_move(cm, key, pay->month, delta, &before, &after)))

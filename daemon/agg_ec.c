@@ -29,7 +29,7 @@ static int ec_add_month(struct cellmap *cm, const struct event *e, int32_t m,
     struct period p = period_of(PERIOD_MONTH, m);
     int rc;
     d[counter] = value;
-    snprintf(unit, sizeof(unit), "unit=%s", e->unit);
+    cell_slice_of(unit, "unit", e->unit);
     if ((rc = cell_key(key, e->municipality, "ec", &p, CELL_TOTAL)) ||
         (rc = cell_add(cm, key, d, EC_COUNTERS)) ||
         (rc = cell_key(key, e->municipality, "ec", &p, unit)) ||

@@ -137,43 +137,41 @@ static int inv_slices(const struct inv_dims *d, enum inv_raw r, int year,
 {
     switch (r) {
     case INV_RAW_TOTAL:
-        snprintf(out[0], CELL_SLICE_MAX, "%s", CELL_TOTAL);
+        cell_slice_of(out[0], NULL, CELL_TOTAL);
         return 1;
     case INV_RAW_UNIT:
-        snprintf(out[0], CELL_SLICE_MAX, "unit=%s", d->unit);
+        cell_slice_of(out[0], "unit", d->unit);
         return 1;
     case INV_RAW_TARGET:
         if (!d->target)
             return 0;
-        snprintf(out[0], CELL_SLICE_MAX, "target=%s",
-                 event_enum_name(ENUM_TARGET, d->target));
+        cell_slice_of(out[0], "target", event_enum_name(ENUM_TARGET, d->target));
         return 1;
     case INV_RAW_LEGAL_BASIS:
         if (!d->legal_basis)
             return 0;
-        snprintf(out[0], CELL_SLICE_MAX, "legal_basis=%s",
-                 event_enum_name(ENUM_LEGAL_BASIS, d->legal_basis));
+        cell_slice_of(out[0], "legal_basis",
+                      event_enum_name(ENUM_LEGAL_BASIS, d->legal_basis));
         return 1;
     case INV_RAW_INTERVENTION:
         if (!d->intervention[0])
             return 0;
-        snprintf(out[0], CELL_SLICE_MAX, "intervention=%s", d->intervention);
+        cell_slice_of(out[0], "intervention", d->intervention);
         return 1;
     case INV_RAW_REPORTER:
         if (!d->reporter)
             return 0;
-        snprintf(out[0], CELL_SLICE_MAX, "reporter=%s",
-                 event_enum_name(ENUM_REPORTER, d->reporter));
+        cell_slice_of(out[0], "reporter",
+                      event_enum_name(ENUM_REPORTER, d->reporter));
         return 1;
     default:
         if (!d->birth_year)
             return 0;
-        snprintf(out[0], CELL_SLICE_MAX, "age_band=%s",
-                 cell_age_band(d->birth_year, year));
+        cell_slice_of(out[0], "age_band", cell_age_band(d->birth_year, year));
         if (!d->gender)
             return 1;
-        snprintf(out[1], CELL_SLICE_MAX, "gender=%s",
-                 inv_gender_label(d->gender, d->birth_year, year));
+        cell_slice_of(out[1], "gender",
+                      inv_gender_label(d->gender, d->birth_year, year));
         return 2;
     }
 }

@@ -104,35 +104,33 @@ static void pl_slice(const struct event *e, enum pl_raw r, int year,
     const char *regi = event_enum_name(ENUM_REGI, p->regi);
     switch (r) {
     case PL_RAW_TOTAL:
-        snprintf(out, CELL_SLICE_MAX, "%s", CELL_TOTAL);
+        cell_slice_of(out, NULL, CELL_TOTAL);
         break;
     case PL_RAW_UNIT:
-        snprintf(out, CELL_SLICE_MAX, "unit=%s", e->unit);
+        cell_slice_of(out, "unit", e->unit);
         break;
     case PL_RAW_SETTING:
-        snprintf(out, CELL_SLICE_MAX, "setting=%s", setting);
+        cell_slice_of(out, "setting", setting);
         break;
     case PL_RAW_REGI:
-        snprintf(out, CELL_SLICE_MAX, "regi=%s", regi);
+        cell_slice_of(out, "regi", regi);
         break;
     case PL_RAW_SETTING_REGI:
         snprintf(out, CELL_SLICE_MAX, "setting=%s,regi=%s", setting, regi);
         break;
     case PL_RAW_TARGET:
-        snprintf(out, CELL_SLICE_MAX, "target=%s",
-                 event_enum_name(ENUM_TARGET, p->target));
+        cell_slice_of(out, "target", event_enum_name(ENUM_TARGET, p->target));
         break;
     case PL_RAW_LEGAL_BASIS:
-        snprintf(out, CELL_SLICE_MAX, "legal_basis=%s",
-                 event_enum_name(ENUM_LEGAL_BASIS, p->legal_basis));
+        cell_slice_of(out, "legal_basis",
+                      event_enum_name(ENUM_LEGAL_BASIS, p->legal_basis));
         break;
     case PL_RAW_AGE_BAND:
-        snprintf(out, CELL_SLICE_MAX, "age_band=%s",
-                 cell_age_band(p->birth_year, year));
+        cell_slice_of(out, "age_band", cell_age_band(p->birth_year, year));
         break;
     default:
-        snprintf(out, CELL_SLICE_MAX, "gender=%s",
-                 pl_gender_label(p->gender, p->birth_year, year));
+        cell_slice_of(out, "gender",
+                      pl_gender_label(p->gender, p->birth_year, year));
         break;
     }
 }

@@ -124,6 +124,27 @@ int cell_add(struct cellmap *m, const char *key, const int64_t *delta, size_t n)
     return 0;
 }
 
+/* Appends s to out[*at..CELL_SLICE_MAX - 1), cut short at the end. */
+static void cell_slice_put(char *out, size_t *at, const char *s)
+{
+    size_t len = strlen(s);
+    if (len > CELL_SLICE_MAX - 1 - *at)
+        len = CELL_SLICE_MAX - 1 - *at;
+    memcpy(out + *at, s, len);
+    *at += len;
+}
+
+void cell_slice_of(char *out, const char *dim, const char *value)
+{
+    size_t at = 0;
+    if (dim) {
+        cell_slice_put(out, &at, dim);
+        cell_slice_put(out, &at, "=");
+    }
+    cell_slice_put(out, &at, value);
+    out[at] = '\0';
+}
+
 bool cell_is_zero(const void *val, size_t len)
 {
     /* a word at a time: counters are int64, and every payment asks it

@@ -65,6 +65,12 @@ bool cell_is_zero(const void *val, size_t len);
  * "0-12", "13-17", "18-20", "21-24", "25-64", "65+". */
 const char *cell_age_band(int birth_year, int year);
 
+/* The slice "dim=value" into out[CELL_SLICE_MAX] (dim NULL: value
+ * alone, e.g. CELL_TOTAL), cut short as snprintf would. By hand: every
+ * event names a slice per raw slice it moves, and snprintf was a tenth
+ * of a --rebuild. */
+void cell_slice_of(char *out, const char *dim, const char *value);
+
 /* Split a slice "a=x,b=y" into up to CELL_DIMS_MAX (key, value) pairs
  * written into buf; returns the count, 0 for "total", -EINVAL if
  * malformed. */
