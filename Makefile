@@ -214,7 +214,8 @@ clean:
 format:
 	clang-format -i daemon/*.c daemon/*.h clients/*.c clients/lib/*.c \
 	    clients/lib/*.h include/*.h tests/unit/*.c tests/it/*.c \
-	    tests/fuzz/*.c tests/fuzz/*.h bench/*.c bench/*.h
+	    tests/fuzz/*.c tests/fuzz/*.h bench/*.c bench/*.h \
+	    bench/floor/*.c
 
 # tests/fuzz: libFuzzer targets that double as corpus replays (STYLE 10).
 # `make check` replays the committed corpus through each target with the
@@ -310,10 +311,18 @@ $(BUILD)/nyckel-bench: $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRCS)) \
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LDLIBS_ALL) $(BENCH_LIBS)
 
+# nyckel-floor (bench/floor): nyckeld's ingestion without aggregation,
+# the floor the bench measures the targets against
+$(BUILD)/nyckel-floor: $(BUILD)/obj/bench/floor/nyckel-floor.o \
+                       $(BUILD)/libnyckeld.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LDLIBS_ALL)
+
 bench: deps
 	$(Q)$(MAKE) --no-print-directory deps DEB_PKGS="$(BENCH_DEB_PKGS)"
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BENCH_BUILD) SAN= \
-	    OPT="-O2 -g -DNDEBUG" all $(BENCH_BUILD)/nyckel-bench
+	    OPT="-O2 -g -DNDEBUG" all $(BENCH_BUILD)/nyckel-bench \
+	    $(BENCH_BUILD)/nyckel-floor
 	$(Q)$(BENCH_BUILD)/nyckel-bench --bin $(BENCH_BUILD) \
 	    --report bench/RESULTS.md $(BENCH_ARGS)
 

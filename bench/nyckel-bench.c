@@ -15,7 +15,11 @@
  *   memory     nyckeld's peak RSS (VmHWM) after the backfill;
  *   disk       LMDB bytes per accepted event;
  *   peers      Redis and PostgreSQL (peer.h) loaded with the same events,
- *              and a cross-check of eb figures on sample slices.
+ *              and a cross-check of eb figures on sample slices;
+ *   floor      nyckel-floor (bench/floor): nyckeld's ingestion without
+ *              aggregation, only the entity records DESIGN §2 requires,
+ *              on the same batches and live rates: how fast and small
+ *              any design keeping the contract can be on this machine.
  *
  * Every figure is the median, min and max over --runs runs. Progress
  * goes to stderr, figures to stdout, and with --report a Markdown report
@@ -95,6 +99,7 @@
 #define DEFAULT_LIVE_S 10
 #define DEFAULT_PORT 21700        /* below the ephemeral range (32768-) */
 #define EVENTS_PER_HOUSEHOLD 32.5 /* nyckel-gen, all kinds, for --help */
+#define FLOOR_TOPIC "floor"       /* nyckel-floor's topic: events since start */
 
 /* What --only picks. */
 enum part {
@@ -104,11 +109,12 @@ enum part {
     PART_QUERY = 1u << 3,
     PART_REBUILD = 1u << 4,
     PART_PEERS = 1u << 5,
-    PART_ALL = (1u << 6) - 1,
+    PART_FLOOR = 1u << 6,
+    PART_ALL = (1u << 7) - 1,
 };
 
-static const char *const part_names[] = {"backfill", "push",    "live",
-                                         "query",    "rebuild", "peers"};
+static const char *const part_names[] = {"backfill", "push",  "live", "query",
+                                         "rebuild",  "peers", "floor"};
 
 struct opts {
     const char *bin;          /* --bin DIR */
@@ -144,6 +150,21 @@ struct peer_res {
     bool ran;
 };
 
+/* The live part's figures, per rate. */
+struct live_res {
+    struct series p50[LIVE_RATES], p99[LIVE_RATES], max[LIVE_RATES];
+    uint64_t events[LIVE_RATES], batches[LIVE_RATES];
+    uint64_t updates[LIVE_RATES]; /* updates of the topic, 9 readers */
+    uint64_t msgs;                /* all PUB messages the 9 read */
+    uint64_t missed[LIVE_RATES];  /* readers that never saw the end */
+    double lag_ms[LIVE_RATES];    /* sender behind its schedule, max */
+    bool ran;
+    /* queries during the first rate */
+    struct series q1_p50, q1_p99, qf_p50, qf_p99;
+    uint64_t q1_n, qf_n, qf_slices;
+    bool query_ran;
+};
+
 struct results {
     struct series bf_eps, bf_s;    /* pre-encoded backfill */
     uint64_t bf_batches, bf_bytes; /* frames and their bytes */
@@ -158,27 +179,24 @@ struct results {
     uint64_t disk_bytes, used_bytes; /* of the last run */
     struct series rebuild_eps, rebuild_s;
     uint64_t entities, tombstones;
-    unsigned rebuild_failed; /* runs whose --rebuild failed */
-    /* live, per rate */
-    struct series lat_p50[LIVE_RATES], lat_p99[LIVE_RATES], lat_max[LIVE_RATES];
-    uint64_t live_events[LIVE_RATES], live_batches[LIVE_RATES];
-    uint64_t live_updates[LIVE_RATES]; /* updates of the topic, 9 readers */
-    uint64_t live_msgs;                /* all PUB messages the 9 read */
-    uint64_t live_missed[LIVE_RATES];  /* readers that never saw the end */
-    double live_lag_ms[LIVE_RATES];    /* sender behind its schedule, max */
-    bool live_ran;
+    unsigned rebuild_failed;    /* runs whose --rebuild failed */
+    struct live_res live;       /* nyckeld */
+    struct live_res floor_live; /* nyckel-floor */
     /* queries */
-    struct series q1_p50, q1_p99, qf_p50, qf_p99;
-    uint64_t q1_n, qf_n, qf_slices;
-    bool query_ran;
+    /* nyckel-floor: the same backfill without aggregation */
+    struct series floor_eps, floor_bpe, floor_used_bpe, floor_read_eps;
+    struct series floor_decode_us, floor_store_us, floor_commit_us;
+    struct series floor_ack_us; /* per event, inside nyckel-floor */
+    uint64_t floor_accepted, floor_entities;
     /* peers and cross-check */
     struct peer_res peer[4];
     unsigned n_peers;
     unsigned n_samples; /* slices with nyckeld's figures */
 };
 
-/* One nyckeld process. */
+/* One nyckeld (or nyckel-floor) process. */
 struct daemon {
+    const char *name; /* NULL: nyckeld */
     pid_t pid;
     char ingest[64], pub[64], query[64]; /* endpoints */
     char log[PATH_MAX];                  /* its stdout and stderr */
@@ -188,7 +206,8 @@ struct bench {
     struct opts o;
     char work[WORK_MAX]; /* the work directory */
     char nyckeld[PATH_MAX], gen[PATH_MAX], push[PATH_MAX], query[PATH_MAX];
-    char gen_cmd[8192]; /* as run, for the report */
+    char floor[PATH_MAX]; /* nyckel-floor, or "" */
+    char gen_cmd[8192];   /* as run, for the report */
     void *zctx;
     struct bench_events ev;
     struct bench_frames frames;
@@ -495,12 +514,12 @@ static int daemon_stop(struct daemon *d)
     if (rc == -ETIMEDOUT) {
         kill(d->pid, SIGKILL);
         child_wait(d->pid, -1, &status);
-        fprintf(stderr, PROG ": nyckeld did not stop, killed; see %s\n",
-                d->log);
+        fprintf(stderr, PROG ": %s did not stop, killed; see %s\n",
+                d->name ? d->name : "nyckeld", d->log);
         rc = BENCH_ECHILD;
     } else if (!rc && (!WIFEXITED(status) || WEXITSTATUS(status))) {
-        fprintf(stderr, PROG ": nyckeld exited with status %d, see %s\n",
-                status, d->log);
+        fprintf(stderr, PROG ": %s exited with status %d, see %s\n",
+                d->name ? d->name : "nyckeld", status, d->log);
         rc = BENCH_ECHILD;
     }
     d->pid = 0;
@@ -852,6 +871,7 @@ struct live_batch {
 struct live {
     void *zctx;
     const char *pub; /* endpoint */
+    bool floor;      /* nyckel-floor: its commits' event counts, as text */
     char prefix[32]; /* "<muni>/eb/<month>/": the readers' subscription */
     char topic[64];  /* the slice whose paid counts the live events */
     struct live_batch *b;
@@ -873,24 +893,47 @@ struct reader {
     int rc;
 };
 
-static void reader_update(struct reader *r, const void *data, size_t len,
-                          int64_t t)
+/* The live events an update of the topic includes, in *k: nyckeld's
+ * paid in öre, or nyckel-floor's count of events since its start.
+ * -1 for a message that does not decode. */
+static int update_k(const struct live *lv, const void *data, size_t len,
+                    uint64_t *k)
 {
+    *k = 0;
+    if (lv->floor) {
+        char buf[32], *end;
+
+        if (len == 0 || len >= sizeof buf)
+            return -1;
+        memcpy(buf, data, len);
+        buf[len] = '\0';
+        *k = strtoull(buf, &end, 10);
+        return *end ? -1 : 0;
+    }
     Nyckel__Update *u = nyckel__update__unpack(NULL, len, data);
-    struct live *lv = r->lv;
-    uint64_t k = 0;
-    size_t sent;
 
     if (!u)
-        return;
+        return -1;
     if (u->slice)
         for (size_t i = 0; i < u->slice->n_metrics; i++) {
             const Nyckel__Metric *m = u->slice->metrics[i];
 
             if (m->id && !strcmp(m->id, "paid") && m->has_value)
-                k = (uint64_t)llround(m->value * 100);
+                *k = (uint64_t)llround(m->value * 100);
         }
     nyckel__update__free_unpacked(u, NULL);
+    return 0;
+}
+
+static void reader_update(struct reader *r, const void *data, size_t len,
+                          int64_t t)
+{
+    struct live *lv = r->lv;
+    uint64_t k;
+    size_t sent;
+
+    if (update_k(lv, data, len, &k))
+        return;
     sent = atomic_load_explicit(&lv->n_sent, memory_order_acquire);
     /* counted for the rate of the batch this update is waited for */
     r->updates[lv->b[r->next_b < sent ? r->next_b
@@ -1182,10 +1225,12 @@ static uint64_t readers_min_k(struct reader *rd)
 }
 
 /* The live phase on a running nyckeld loaded with the backfill. */
-static int live_run(struct bench *b, const struct daemon *d, bool queries)
+static int live_run(struct bench *b, const struct daemon *d, bool queries,
+                    bool floor)
 {
     static const int rates[LIVE_RATES] = {1000, 10000};
     struct results *res = &b->r;
+    struct live_res *out = floor ? &res->floor_live : &res->live;
     struct live lv = {0};
     struct live_events le = {0};
     struct bench_frames fr[LIVE_RATES] = {{0}};
@@ -1212,10 +1257,16 @@ static int live_run(struct bench *b, const struct daemon *d, bool queries)
     }
     lv.zctx = b->zctx;
     lv.pub = d->pub;
-    snprintf(lv.prefix, sizeof lv.prefix, "%s/eb/%s/", b->live_muni,
-             LIVE_MONTH);
-    snprintf(lv.topic, sizeof lv.topic, "%s/eb/%s/total", b->live_muni,
-             LIVE_MONTH);
+    lv.floor = floor;
+    if (floor) {
+        snprintf(lv.prefix, sizeof lv.prefix, "%s", FLOOR_TOPIC);
+        snprintf(lv.topic, sizeof lv.topic, "%s", FLOOR_TOPIC);
+    } else {
+        snprintf(lv.prefix, sizeof lv.prefix, "%s/eb/%s/", b->live_muni,
+                 LIVE_MONTH);
+        snprintf(lv.topic, sizeof lv.topic, "%s/eb/%s/total", b->live_muni,
+                 LIVE_MONTH);
+    }
     lv.nb = fr[0].n + fr[1].n;
     lv.b = xcalloc(lv.nb, sizeof *lv.b);
     for (int r = 0; r < LIVE_RATES; r++)
@@ -1317,7 +1368,7 @@ static int live_run(struct bench *b, const struct daemon *d, bool queries)
                 goto out;
             }
         }
-        res->live_lag_ms[r] = (double)lag / 1e6;
+        out->lag_ms[r] = (double)lag / 1e6;
         /* every ack of the phase, then its last update everywhere */
         end = now_ns() + (int64_t)ACK_WAIT_MS * 1000000;
         while (a.events < want) {
@@ -1342,9 +1393,9 @@ static int live_run(struct bench *b, const struct daemon *d, bool queries)
             usleep(10000);
         for (int i = 0; i < LIVE_READERS; i++)
             if (atomic_load(&rd[i].last_k) < want)
-                res->live_missed[r]++;
-        res->live_events[r] = n_rate[r];
-        res->live_batches[r] = fr[r].n;
+                out->missed[r]++;
+        out->events[r] = n_rate[r];
+        out->batches[r] = fr[r].n;
     }
 
 out:
@@ -1371,27 +1422,27 @@ out:
             for (int i = 0; i < LIVE_READERS; i++) {
                 memcpy(all + n, rd[i].lat[r], rd[i].n_lat[r] * sizeof *all);
                 n += rd[i].n_lat[r];
-                res->live_updates[r] += rd[i].updates[r];
+                out->updates[r] += rd[i].updates[r];
             }
             if (n) {
-                series_add(&res->lat_p50[r], percentile(all, n, 0.50));
-                series_add(&res->lat_p99[r], percentile(all, n, 0.99));
-                series_add(&res->lat_max[r], all[n - 1]);
+                series_add(&out->p50[r], percentile(all, n, 0.50));
+                series_add(&out->p99[r], percentile(all, n, 0.99));
+                series_add(&out->max[r], all[n - 1]);
             }
             free(all);
         }
         for (int i = 0; i < LIVE_READERS; i++)
-            res->live_msgs += rd[i].msgs;
-        res->live_ran = true;
+            out->msgs += rd[i].msgs;
+        out->ran = true;
         if (queries) {
-            series_add(&res->q1_p50, percentile(qt.one, qt.n_one, 0.50));
-            series_add(&res->q1_p99, percentile(qt.one, qt.n_one, 0.99));
-            series_add(&res->qf_p50, percentile(qt.full, qt.n_full, 0.50));
-            series_add(&res->qf_p99, percentile(qt.full, qt.n_full, 0.99));
-            res->q1_n += qt.n_one;
-            res->qf_n += qt.n_full;
-            res->qf_slices = qt.full_slices;
-            res->query_ran = true;
+            series_add(&out->q1_p50, percentile(qt.one, qt.n_one, 0.50));
+            series_add(&out->q1_p99, percentile(qt.one, qt.n_one, 0.99));
+            series_add(&out->qf_p50, percentile(qt.full, qt.n_full, 0.50));
+            series_add(&out->qf_p99, percentile(qt.full, qt.n_full, 0.99));
+            out->q1_n += qt.n_one;
+            out->qf_n += qt.n_full;
+            out->qf_slices = qt.full_slices;
+            out->query_ran = true;
         }
     }
     if (dealer)
@@ -1631,12 +1682,12 @@ static int run_nyckeld(struct bench *b, unsigned run)
             res->n_samples = SAMPLE_SLICES;
         }
         if (parts & (PART_LIVE | PART_QUERY)) {
-            rc = live_run(b, &d, parts & PART_QUERY);
+            rc = live_run(b, &d, parts & PART_QUERY, false);
             if (rc)
                 goto out;
             /* nyckeld's counters start at its start */
             rc = daemon_check_counts(
-                b, &d, res->live_events[0] + res->live_events[1], 0, NULL);
+                b, &d, res->live.events[0] + res->live.events[1], 0, NULL);
             if (rc)
                 goto out;
         }
@@ -1694,6 +1745,207 @@ static int run_push(struct bench *b, unsigned run)
 }
 
 /* The peers of --peers, each loaded --runs times, then cross-checked. */
+/* ------------------------------------------------------------ floor */
+
+/* Whether the file at path holds needle. */
+static bool file_has(const char *path, const char *needle)
+{
+    char line[1024];
+    bool found = false;
+    FILE *f = fopen(path, "r");
+
+    if (!f)
+        return false;
+    while (!found && fgets(line, sizeof line, f))
+        found = strstr(line, needle) != NULL;
+    fclose(f);
+    return found;
+}
+
+/* Start nyckel-floor serve on dir (with a PUB and a query endpoint when
+ * pub); tag names its log. Returns once it says it is ready. */
+static int floor_start(struct bench *b, const char *dir, const char *tag,
+                       bool pub, struct daemon *d)
+{
+    int64_t end = now_ns() + (int64_t)START_WAIT_MS * 1000000;
+    int status;
+
+    d->name = "nyckel-floor";
+    snprintf(d->log, sizeof d->log, "%s/floor-%s.log", b->work, tag);
+    snprintf(d->ingest, sizeof d->ingest, "tcp://127.0.0.1:%d", b->port);
+    snprintf(d->pub, sizeof d->pub, "tcp://127.0.0.1:%d", b->port + 1);
+    snprintf(d->query, sizeof d->query, "tcp://127.0.0.1:%d", b->port + 2);
+    const char *argv[] = {
+        b->floor, "serve", dir, d->ingest, pub ? d->pub : NULL, d->query, NULL};
+
+    d->pid = spawn(argv, d->log);
+    if (d->pid < 0) {
+        int rc = (int)d->pid;
+
+        d->pid = 0;
+        return rc;
+    }
+    g_child = d->pid;
+    while (!file_has(d->log, "ready on")) {
+        if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+            d->pid = 0;
+            g_child = 0;
+            fprintf(stderr, PROG ": nyckel-floor exited at start, see %s\n",
+                    d->log);
+            return BENCH_ECHILD;
+        }
+        if (now_ns() > end) {
+            fprintf(stderr, PROG ": nyckel-floor is not ready, see %s\n",
+                    d->log);
+            return -ETIMEDOUT;
+        }
+        usleep(10000);
+    }
+    return 0;
+}
+
+/* nyckel-floor's time per event, from the line it prints at its end. */
+static int floor_phases(struct bench *b, const char *log)
+{
+    struct results *res = &b->r;
+    char line[1024];
+    double dec, sto, com, ack;
+    bool found = false;
+    FILE *f = fopen(log, "r");
+
+    if (!f)
+        return -errno;
+    while (!found && fgets(line, sizeof line, f)) {
+        const char *p = strstr(line, "per event: ");
+
+        found = p && sscanf(p,
+                            "per event: decode %lf us, entities %lf us, "
+                            "commit %lf us, ack %lf us",
+                            &dec, &sto, &com, &ack) == 4;
+    }
+    fclose(f);
+    if (!found) {
+        fprintf(stderr, PROG ": no time per event in %s\n", log);
+        return BENCH_ECHILD;
+    }
+    series_add(&res->floor_decode_us, dec);
+    series_add(&res->floor_store_us, sto);
+    series_add(&res->floor_commit_us, com);
+    series_add(&res->floor_ack_us, ack);
+    return 0;
+}
+
+/* nyckel-floor read on dir: entities/s of reading and decoding every
+ * entity record, the floor of --rebuild. */
+static int floor_read(struct bench *b, const char *dir, unsigned run)
+{
+    char log[PATH_MAX];
+    unsigned long long e = 0;
+    double s;
+    const char *argv[] = {b->floor, "read", dir, NULL};
+    int rc;
+
+    snprintf(log, sizeof log, "%s/floor-read-%u.log", b->work, run);
+    rc = run_tool(argv, log, &s);
+    if (rc)
+        return rc;
+    FILE *f = fopen(log, "r");
+    char line[512];
+
+    if (!f)
+        return -errno;
+    while (!e && fgets(line, sizeof line, f)) {
+        const char *p = strstr(line, "nyckel-floor read: ");
+
+        if (p)
+            sscanf(p, "nyckel-floor read: %llu entities", &e);
+    }
+    fclose(f);
+    if (!e) {
+        fprintf(stderr, PROG ": no entity count in %s\n", log);
+        return BENCH_ECHILD;
+    }
+    b->r.floor_entities = e;
+    series_add(&b->r.floor_read_eps, (double)e / s);
+    return 0;
+}
+
+/* The floor: the same pre-encoded backfill into nyckel-floor, which
+ * keeps the entity records and nothing else; its store's size; reading
+ * it back; and with the live part, the live rates on it. */
+static int run_floor(struct bench *b, unsigned run)
+{
+    struct results *res = &b->r;
+    char dir[PATH_MAX], tag[32];
+    struct daemon d = {0};
+    struct acks a = {0};
+    uint64_t alloc = 0, used = 0;
+    double s;
+    int rc;
+
+    snprintf(dir, sizeof dir, "%s/floor-%u", b->work, run);
+    snprintf(tag, sizeof tag, "backfill-%u", run);
+    rc = floor_start(b, dir, tag, false, &d);
+    if (rc)
+        goto out;
+    progress("run %u: nyckel-floor: backfill of the same %zu batches", run + 1,
+             b->frames.n);
+    rc = backfill_frames(b, &d, &a, &s);
+    if (rc)
+        goto out;
+    rc = daemon_stop(&d);
+    if (rc)
+        goto out;
+    /* the same revision rules: the same verdicts as nyckeld's */
+    if (res->bf_eps.n &&
+        (a.accepted != res->accepted || a.duplicate != res->duplicate ||
+         a.stale != res->stale)) {
+        fprintf(stderr,
+                PROG ": FAILED: nyckel-floor: %" PRIu64 " accepted, %" PRIu64
+                     " duplicate, %" PRIu64 " stale; nyckeld: %" PRIu64
+                     ", %" PRIu64 ", %" PRIu64 "\n",
+                a.accepted, a.duplicate, a.stale, res->accepted, res->duplicate,
+                res->stale);
+        rc = BENCH_ECHILD;
+        goto out;
+    }
+    res->floor_accepted = a.accepted;
+    series_add(&res->floor_eps, (double)b->ev.n / s);
+    rc = floor_phases(b, d.log);
+    if (rc)
+        goto out;
+    rc = store_size(dir, &alloc, &used);
+    if (rc)
+        goto out;
+    series_add(&res->floor_bpe, (double)alloc / (double)a.accepted);
+    if (used)
+        series_add(&res->floor_used_bpe, (double)used / (double)a.accepted);
+    rc = floor_read(b, dir, run);
+    if (rc)
+        goto out;
+    progress("run %u: nyckel-floor: %.0f events/s, %.0f bytes per event, "
+             "read %.0f entities/s",
+             run + 1, (double)b->ev.n / s, (double)alloc / (double)a.accepted,
+             b->r.floor_read_eps.v[b->r.floor_read_eps.n - 1]);
+    if (b->o.parts & PART_LIVE) {
+        snprintf(tag, sizeof tag, "live-%u", run);
+        rc = floor_start(b, dir, tag, true, &d);
+        if (rc)
+            goto out;
+        rc = live_run(b, &d, b->o.parts & PART_QUERY, true);
+        if (rc)
+            goto out;
+        rc = daemon_stop(&d);
+    }
+out:
+    if (rc)
+        daemon_stop(&d);
+    acks_fini(&a);
+    if (!rc)
+        rm_tree(dir);
+    return rc;
+}
+
 static int run_peers(struct bench *b)
 {
 #ifdef BENCH_HAVE_PEERS
@@ -1862,6 +2114,69 @@ static void figure(struct out *o, const char *what, const char *value,
     md(o, "| %s | %s%s%s |\n", what, value, sp, unit);
 }
 
+/* The live part's rows; what: "live" or "floor: live". */
+static void live_figures(struct out *o, const struct live_res *lr,
+                         const char *what)
+{
+    static const char *const rate_names[] = {"1 000", "10 000"};
+    char buf[256], buf2[256];
+
+    for (int k = 0; k < LIVE_RATES; k++) {
+        snprintf(buf2, sizeof buf2, "%s at %s events/s: p50 / p99 / max", what,
+                 rate_names[k]);
+        snprintf(buf, sizeof buf, "%s / ",
+                 series_fmt(&lr->p50[k], 2, (char[64]){0}, 64));
+        strncat(buf, series_fmt(&lr->p99[k], 2, (char[64]){0}, 64),
+                sizeof buf - strlen(buf) - 1);
+        strncat(buf, " / ", sizeof buf - strlen(buf) - 1);
+        strncat(buf, series_fmt(&lr->max[k], 2, (char[64]){0}, 64),
+                sizeof buf - strlen(buf) - 1);
+        figure(o, buf2, buf, "ms");
+        snprintf(buf2, sizeof buf2, "%s at %s events/s: updates of the %s",
+                 what, rate_names[k], strcmp(what, "live") ? "topic" : "slice");
+        snprintf(buf, sizeof buf,
+                 "%" PRIu64 " to 9 readers (%" PRIu64 " events in %" PRIu64
+                 " batches per run, readers missing the last: %" PRIu64
+                 ", sender lag max %.2f ms)",
+                 lr->updates[k], lr->events[k], lr->batches[k], lr->missed[k],
+                 lr->lag_ms[k]);
+        figure(o, buf2, buf, "");
+    }
+    snprintf(buf, sizeof buf, "%" PRIu64, lr->msgs);
+    snprintf(buf2, sizeof buf2, "%s: PUB messages read by the 9 readers", what);
+    figure(o, buf2, buf, "(all runs)");
+}
+
+/* The query rows of a live part; with full, the municipality-year
+ * snapshots too. */
+static void query_figures(struct out *o, const struct live_res *lr,
+                          const char *what, bool full)
+{
+    char buf[256], buf2[256], name[128];
+
+    snprintf(buf, sizeof buf, "%s / ",
+             series_fmt(&lr->q1_p50, 3, (char[64]){0}, 64));
+    strncat(buf, series_fmt(&lr->q1_p99, 3, (char[64]){0}, 64),
+            sizeof buf - strlen(buf) - 1);
+    snprintf(buf2, sizeof buf2, "ms (%" PRIu64 " queries)", lr->q1_n);
+    snprintf(name, sizeof name, "%s one slice while ingesting: p50 / p99",
+             what);
+    figure(o, name, buf, buf2);
+    if (!full)
+        return;
+    snprintf(buf, sizeof buf, "%s / ",
+             series_fmt(&lr->qf_p50, 2, (char[64]){0}, 64));
+    strncat(buf, series_fmt(&lr->qf_p99, 2, (char[64]){0}, 64),
+            sizeof buf - strlen(buf) - 1);
+    snprintf(buf2, sizeof buf2,
+             "ms (%" PRIu64 " snapshots of %zu queries, %" PRIu64
+             " slices each)",
+             lr->qf_n, N_FULL_ROLLUPS, lr->qf_slices);
+    snprintf(name, sizeof name,
+             "%s municipality-year while ingesting: p50 / p99", what);
+    figure(o, name, buf, buf2);
+}
+
 /* met / not met for a figure against a target. */
 static const char *verdict(double v, double target, bool at_least)
 {
@@ -1870,13 +2185,25 @@ static const char *verdict(double v, double target, bool at_least)
     return (at_least ? v >= target : v <= target) ? "met" : "not met";
 }
 
+/* A row of the targets: what nyckeld measured, and the floor's figure
+ * for the same target (NAN: none; shown with prec decimals and unit)
+ * with fv, its verdict against it. */
 static void target_row(struct out *o, const char *what, const char *target,
-                       const char *measured, const char *v)
+                       const char *measured, const char *v, double floor,
+                       int prec, const char *unit, const char *fv)
 {
+    char fl[128] = "—";
+    bool beyond =
+        !isnan(floor) && !strcmp(v, "not met") && !strcmp(fv, "not met");
+
     if (!strncmp(v, "not measured", 12))
         measured = "—";
-    printf("target %-38s %s: %s (%s)\n", what, target, v, measured);
-    md(o, "| %s | %s | %s | **%s** |\n", what, target, measured, v);
+    if (!isnan(floor))
+        snprintf(fl, sizeof fl, "%.*f%s", prec, floor, unit);
+    printf("target %-38s %s: %s (%s; floor %s)%s\n", what, target, v, measured,
+           fl, beyond ? ": out of reach here" : "");
+    md(o, "| %s | %s | %s | %s | **%s**%s |\n", what, target, measured, fl, v,
+       beyond ? "; out of reach here, the floor misses it too" : "");
 }
 
 static void report(struct bench *b, int argc, char **argv, unsigned mismatches)
@@ -1968,53 +2295,10 @@ static void report(struct bench *b, int argc, char **argv, unsigned mismatches)
         figure(&o, "nyckel-push: events resent after a late ack", buf,
                "(all runs)");
     }
-    if (r->live_ran) {
-        static const char *const rate_names[] = {"1 000", "10 000"};
-
-        for (int k = 0; k < LIVE_RATES; k++) {
-            snprintf(buf2, sizeof buf2, "live at %s events/s: p50 / p99 / max",
-                     rate_names[k]);
-            snprintf(buf, sizeof buf, "%s / ",
-                     series_fmt(&r->lat_p50[k], 2, (char[64]){0}, 64));
-            strncat(buf, series_fmt(&r->lat_p99[k], 2, (char[64]){0}, 64),
-                    sizeof buf - strlen(buf) - 1);
-            strncat(buf, " / ", sizeof buf - strlen(buf) - 1);
-            strncat(buf, series_fmt(&r->lat_max[k], 2, (char[64]){0}, 64),
-                    sizeof buf - strlen(buf) - 1);
-            figure(&o, buf2, buf, "ms");
-            snprintf(buf2, sizeof buf2,
-                     "live at %s events/s: updates of the slice",
-                     rate_names[k]);
-            snprintf(buf, sizeof buf,
-                     "%" PRIu64 " to 9 readers (%" PRIu64 " events in %" PRIu64
-                     " batches per run, readers missing the last: %" PRIu64
-                     ", sender lag max %.2f ms)",
-                     r->live_updates[k], r->live_events[k], r->live_batches[k],
-                     r->live_missed[k], r->live_lag_ms[k]);
-            figure(&o, buf2, buf, "");
-        }
-        snprintf(buf, sizeof buf, "%" PRIu64, r->live_msgs);
-        figure(&o, "live: PUB messages read by the 9 readers", buf,
-               "(all runs)");
-    }
-    if (r->query_ran) {
-        snprintf(buf, sizeof buf, "%s / ",
-                 series_fmt(&r->q1_p50, 3, (char[64]){0}, 64));
-        strncat(buf, series_fmt(&r->q1_p99, 3, (char[64]){0}, 64),
-                sizeof buf - strlen(buf) - 1);
-        snprintf(buf2, sizeof buf2, "ms (%" PRIu64 " queries)", r->q1_n);
-        figure(&o, "query one slice while ingesting: p50 / p99", buf, buf2);
-        snprintf(buf, sizeof buf, "%s / ",
-                 series_fmt(&r->qf_p50, 2, (char[64]){0}, 64));
-        strncat(buf, series_fmt(&r->qf_p99, 2, (char[64]){0}, 64),
-                sizeof buf - strlen(buf) - 1);
-        snprintf(buf2, sizeof buf2,
-                 "ms (%" PRIu64 " snapshots of %zu queries, %" PRIu64
-                 " slices each)",
-                 r->qf_n, N_FULL_ROLLUPS, r->qf_slices);
-        figure(&o, "query municipality-year while ingesting: p50 / p99", buf,
-               buf2);
-    }
+    if (r->live.ran)
+        live_figures(&o, &r->live, "live");
+    if (r->live.query_ran)
+        query_figures(&o, &r->live, "query", true);
     if (r->rebuild_failed) {
         snprintf(buf, sizeof buf, "FAILED in %u run%s (see the logs)",
                  r->rebuild_failed, r->rebuild_failed == 1 ? "" : "s");
@@ -2056,6 +2340,37 @@ static void report(struct bench *b, int argc, char **argv, unsigned mismatches)
                    series_fmt(&r->used_bpe, 1, buf, sizeof buf), buf2);
         }
     }
+    if (r->floor_eps.n) {
+        figure(&o, "floor (nyckel-floor): backfill, durable and acked",
+               series_fmt(&r->floor_eps, 0, buf, sizeof buf), "events/s");
+        snprintf(buf, sizeof buf, "decode %s, ",
+                 series_fmt(&r->floor_decode_us, 2, (char[64]){0}, 64));
+        strncat(buf, "entity records ", sizeof buf - strlen(buf) - 1);
+        strncat(buf, series_fmt(&r->floor_store_us, 2, (char[64]){0}, 64),
+                sizeof buf - strlen(buf) - 1);
+        strncat(buf, ", commit ", sizeof buf - strlen(buf) - 1);
+        strncat(buf, series_fmt(&r->floor_commit_us, 2, (char[64]){0}, 64),
+                sizeof buf - strlen(buf) - 1);
+        strncat(buf, ", ack ", sizeof buf - strlen(buf) - 1);
+        strncat(buf, series_fmt(&r->floor_ack_us, 2, (char[64]){0}, 64),
+                sizeof buf - strlen(buf) - 1);
+        figure(&o, "floor: time per event inside nyckel-floor", buf, "µs");
+        snprintf(buf2, sizeof buf2, "bytes (data.mdb / %" PRIu64 " accepted)",
+                 r->floor_accepted);
+        figure(&o, "floor: disk per stored event (entity records alone)",
+               series_fmt(&r->floor_bpe, 1, buf, sizeof buf), buf2);
+        if (r->floor_used_bpe.n)
+            figure(&o, "floor: disk per stored event, pages in use",
+                   series_fmt(&r->floor_used_bpe, 1, buf, sizeof buf), "bytes");
+        snprintf(buf2, sizeof buf2, "entities/s (%" PRIu64 " entities)",
+                 r->floor_entities);
+        figure(&o, "floor: read and decode every entity record",
+               series_fmt(&r->floor_read_eps, 0, buf, sizeof buf), buf2);
+    }
+    if (r->floor_live.ran)
+        live_figures(&o, &r->floor_live, "floor: live");
+    if (r->floor_live.query_ran)
+        query_figures(&o, &r->floor_live, "floor: query", false);
     for (unsigned i = 0; i < r->n_peers; i++) {
         const struct peer_res *p = &r->peer[i];
 
@@ -2093,34 +2408,47 @@ static void report(struct bench *b, int argc, char **argv, unsigned mismatches)
            "with nyckel-query's figures.\n",
            b->ev.n, r->n_samples);
 
-    md(&o, "\n## Targets of issue 8\n\n| target | wanted | measured | |\n"
-           "|---|---|---|---|\n");
+    md(&o, "\n## Targets of issue 8\n\n"
+           "| target | wanted | measured | floor (nyckel-floor) | |\n"
+           "|---|---|---|---|---|\n");
+    double fbf = series_median(&r->floor_eps);
+
     snprintf(buf, sizeof buf, "%.0f events/s", bf);
     target_row(&o, "backfill, durable and acked", "≥ 500 000 events/s", buf,
-               verdict(bf, 500000, true));
+               verdict(bf, 500000, true), fbf, 0, " events/s",
+               verdict(fbf, 500000, true));
     for (unsigned i = 0; i < r->n_peers; i++) {
-        double ratio = bf / series_median(&r->peer[i].eps);
+        double peer = series_median(&r->peer[i].eps);
+        double ratio = bf / peer, fratio = fbf / peer;
 
         snprintf(buf2, sizeof buf2, "backfill vs %s", r->peer[i].name);
         snprintf(buf, sizeof buf, "%.1f×", ratio);
-        target_row(&o, buf2, "≥ 10×", buf, verdict(ratio, 10, true));
+        target_row(&o, buf2, "≥ 10×", buf, verdict(ratio, 10, true), fratio, 1,
+                   "×", verdict(fratio, 10, true));
     }
     {
-        double p99 = series_median(&r->lat_p99[0]);
-        double q99 = series_median(&r->q1_p99);
+        double p99 = series_median(&r->live.p99[0]);
+        double fp99 = series_median(&r->floor_live.p99[0]);
+        double frb = series_median(&r->floor_read_eps);
+        double fbpe = series_median(&r->floor_bpe);
+        double q99 = series_median(&r->live.q1_p99);
+        double fq99 = series_median(&r->floor_live.q1_p99);
         double rb = series_median(&r->rebuild_eps);
         double rss = series_median(&r->rss_mib);
         double bpe = series_median(&r->disk_bpe);
 
         snprintf(buf, sizeof buf, "%.2f ms", p99);
         target_row(&o, "live p99 at 1 000 events/s, stalled subscriber",
-                   "≤ 5 ms", buf, verdict(p99, 5, false));
+                   "≤ 5 ms", buf, verdict(p99, 5, false), fp99, 2, " ms",
+                   verdict(fp99, 5, false));
         snprintf(buf, sizeof buf, "%.3f ms", q99);
         target_row(&o, "one-slice query p99 while ingesting", "≤ 1 ms", buf,
-                   verdict(q99, 1, false));
+                   verdict(q99, 1, false), fq99, 3, " ms",
+                   verdict(fq99, 1, false));
         snprintf(buf, sizeof buf, "%.0f entities/s", rb);
         target_row(&o, "--rebuild", "≥ 1 000 000 entities/s", buf,
-                   verdict(rb, 1000000, true));
+                   verdict(rb, 1000000, true), frb, 0, " entities/s",
+                   verdict(frb, 1000000, true));
         /* rss is in MiB, the target in MB (10^6 bytes) */
         double rss_mb = rss * 1048576.0 / 1e6;
         snprintf(buf, sizeof buf, "%.1f MiB (%.1f MB) at %" PRIu64 " events",
@@ -2129,10 +2457,12 @@ static void report(struct bench *b, int argc, char **argv, unsigned mismatches)
                  rss_mb <= 100 && r->accepted < 10000000
                      ? " at this size (10 M events not measured)"
                      : "");
-        target_row(&o, "peak RSS", "≤ 100 MB for 10 M events", buf, buf2);
+        target_row(&o, "peak RSS", "≤ 100 MB for 10 M events", buf, buf2, NAN,
+                   0, "", "");
         snprintf(buf, sizeof buf, "%.1f bytes", bpe);
         target_row(&o, "disk per stored event", "≤ 200 bytes", buf,
-                   verdict(bpe, 200, false));
+                   verdict(bpe, 200, false), fbpe, 1, " bytes",
+                   verdict(fbpe, 200, false));
     }
     if (r->n_samples && !r->n_peers) {
         printf("cross-check: nyckeld's figures of %u slices, no peer to "
@@ -2175,14 +2505,15 @@ static void usage(FILE *out)
         out,
         "Usage: " PROG " [OPTION]...\n"
         "Benchmark nyckeld (issue 8): backfill, live latency, queries,\n"
-        "--rebuild, memory and disk, against Redis and PostgreSQL.\n"
+        "--rebuild, memory and disk, against Redis and PostgreSQL and\n"
+        "against the floor of any design on this machine (nyckel-floor).\n"
         "Starts its own nyckeld processes on loopback and removes what\n"
         "it made. Progress on stderr, figures on stdout.\n"
         "\n"
         "Options:\n"
-        "  --bin DIR             where nyckeld, nyckel-gen, nyckel-push and\n"
-        "                        nyckel-query are (default: the directory\n"
-        "                        of this program)\n"
+        "  --bin DIR             where nyckeld, nyckel-gen, nyckel-push,\n"
+        "                        nyckel-query and nyckel-floor are (default:\n"
+        "                        the directory of this program)\n"
         "  --work DIR            make the work directory (stores, logs, the\n"
         "                        JSON Lines) inside DIR (default /tmp)\n"
         "  --keep                keep the work directory (it is also kept\n"
@@ -2200,9 +2531,12 @@ static void usage(FILE *out)
         "  --live-seconds S      length of each live rate (default %d)\n"
         "  --peers LIST          redis,pg or none (default: %s)\n"
         "  --only LIST           run only these parts: backfill, push, live,\n"
-        "                        query, rebuild, peers (default: all); live,\n"
-        "                        query, rebuild and peers need a backfill and\n"
-        "                        make one\n"
+        "                        query, rebuild, peers, floor (default: all);\n"
+        "                        live, query, rebuild and peers need a\n"
+        "                        backfill and make one; floor runs\n"
+        "                        nyckel-floor (nyckeld's ingestion without\n"
+        "                        aggregation) on the same batches, and with\n"
+        "                        live also on the live rates\n"
         "  --port N              first of 5 loopback ports: nyckeld's ingest,\n"
         "                        pub and query, then the peers (default %d;\n"
         "                        when nyckeld cannot bind them, the next 5\n"
@@ -2431,6 +2765,14 @@ static int find_bin(struct bench *b, const char *argv0)
             return -ENOENT;
         }
     }
+    snprintf(b->floor, sizeof b->floor, "%s/nyckel-floor", dir);
+    if ((b->o.parts & PART_FLOOR) && access(b->floor, X_OK)) {
+        fprintf(stderr,
+                PROG ": %s: %s (see --bin; `make bench` builds it, or leave "
+                     "the floor out with --only)\n",
+                b->floor, strerror(errno));
+        return -ENOENT;
+    }
     return 0;
 }
 
@@ -2499,13 +2841,18 @@ int main(int argc, char **argv)
     samples_make(b);
 
     for (unsigned run = 0; run < b->o.runs; run++) {
-        if (b->o.parts & ~(unsigned)PART_PUSH) {
+        if (b->o.parts & ~(unsigned)(PART_PUSH | PART_FLOOR)) {
             rc = run_nyckeld(b, run);
             if (rc)
                 goto out;
         }
         if (b->o.parts & PART_PUSH) {
             rc = run_push(b, run);
+            if (rc)
+                goto out;
+        }
+        if (b->o.parts & PART_FLOOR) {
+            rc = run_floor(b, run);
             if (rc)
                 goto out;
         }
