@@ -7,14 +7,17 @@
  *          decodes and validates them with nyckeld's own codec and
  *          rules, judges each event against its stored entity record
  *          (DESIGN §2: the latest revision and the event's bytes, which
- *          revisions, tombstones and --rebuild need), writes the record,
- *          and like nyckeld commits the batches waiting together (up to
- *          32, or 64 KiB) in one durable commit, then acks each. With a PUB
- * endpoint it also publishes, after each commit, the message "floor" + the
- * number of events it has taken since it started (decimal), and "heartbeat" +
- * "" every 100 ms, so that nyckel-bench's subscribers see each commit. No
- * aggregation, no key ratio, no figures. read   reads and decodes every entity
- * record of a store, nyckeld's or its own: the floor of nyckeld --rebuild.
+ *          revisions, tombstones and --rebuild need), writes the
+ *          record, commits the batches waiting together (up to 32, or
+ *          64 KiB, as nyckeld) in one durable commit and acks each.
+ *          With a PUB endpoint it publishes after each commit "floor"
+ *          and the number of events taken since it started (decimal),
+ *          and "heartbeat" every 100 ms, so that nyckel-bench's
+ *          subscribers see each commit; with a query endpoint a second
+ *          thread answers each Query after one lookup in a read
+ *          transaction, with no slices. No aggregation, no figures.
+ *   read   reads and decodes every entity record of a store, nyckeld's
+ *          or its own: the floor of nyckeld --rebuild.
  *
  * Whatever nyckeld adds to this is its aggregation and publishing; what
  * this cannot do on a machine, no design keeping the contract can.
