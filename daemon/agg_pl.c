@@ -305,17 +305,17 @@ static int pl_persons(struct cellmap *cm, struct pl_names *nm, enum pl_raw r,
     for (int j = 0; j < MEMBER_RUN_MONTHS; j++) {
         if (pl_by_age(r) && period_month_year(m + j) != year)
             break; /* the month cells of another label */
-        int64_t b[MEMBER_RUN_COUNTERS], a[MEMBER_RUN_COUNTERS], *d = NULL;
-        member_run_counts(before, j, b);
-        member_run_counts(after, j, a);
-        for (int k = 0; k < MEMBER_RUN_COUNTERS; k++) {
-            if (a[k] == b[k])
-                continue;
-            if (!d) {
-                struct period pm = period_of(PERIOD_MONTH, m + j);
-                d = agg_acc_at(acc, &pm, (int)r);
-            }
-            d[PL_RUNS + k] += a[k] - b[k];
+        /* the counters that differ: a few bits, not two arrays compared
+         * (the compare was a tenth of a long placement's cost) */
+        unsigned b = member_run_bits(before, j), a = member_run_bits(after, j);
+        unsigned diff = a ^ b;
+        if (!diff)
+            continue;
+        struct period pm = period_of(PERIOD_MONTH, m + j);
+        int64_t *d = agg_acc_at(acc, &pm, (int)r);
+        for (; diff; diff &= diff - 1) {
+            int k = __builtin_ctz(diff);
+            d[PL_RUNS + k] += (int64_t)((a >> k) & 1) - (int64_t)((b >> k) & 1);
         }
     }
     if (!pl_by_age(r))

@@ -122,22 +122,26 @@ static bool member_on(member_window w, int d)
     return d >= 0 && d <= 2 * MEMBER_REACH && (w >> d & 1u);
 }
 
-void member_run_counts(member_window w, int j, int64_t *out)
+_Static_assert(MEMBER_RUN_COUNTERS <= 32, "run counters fit in bits");
+
+unsigned member_run_bits(member_window w, int j)
 {
     int d = MEMBER_REACH + j; /* month m + j in the window */
-    memset(out, 0, MEMBER_RUN_COUNTERS * sizeof(*out));
     if (!member_on(w, d))
-        return;
-    if (member_on(w, d - 1)) {
-        out[MEMBER_RUN_BOTH] = 1;
-        return;
-    }
-    out[MEMBER_RUN_START] = 1;
+        return 0;
+    if (member_on(w, d - 1))
+        return 1u << MEMBER_RUN_BOTH;
     for (int g = 1; g <= MEMBER_GAP_MAX; g++)
-        if (member_on(w, d - 1 - g)) {
-            out[MEMBER_RUN_GAP1 + g - 1] = 1;
-            return;
-        }
+        if (member_on(w, d - 1 - g))
+            return 1u << MEMBER_RUN_START | 1u << (MEMBER_RUN_GAP1 + g - 1);
+    return 1u << MEMBER_RUN_START;
+}
+
+void member_run_counts(member_window w, int j, int64_t *out)
+{
+    unsigned bits = member_run_bits(w, j);
+    for (int k = 0; k < MEMBER_RUN_COUNTERS; k++)
+        out[k] = (bits >> k) & 1;
 }
 
 int64_t member_runs_distinct(const struct period *p,

@@ -52,7 +52,10 @@ enum { MEMBER_RUN_START, MEMBER_RUN_BOTH, MEMBER_RUN_GAP1 };
 #define MEMBER_RUN_MONTHS 12 /* months m..m+11 */
 
 /* The run counters of month m + j (j < MEMBER_RUN_MONTHS) in window w
- * (around m) into out[MEMBER_RUN_COUNTERS] (0 or 1 each). */
+ * (around m) as bits: bit k is counter k (at most two are set: START
+ * with a GAP, or BOTH). */
+unsigned member_run_bits(member_window w, int j);
+/* The same into out[MEMBER_RUN_COUNTERS] (0 or 1 each). */
 void member_run_counts(member_window w, int j, int64_t *out);
 
 /* distinct(P) above from the run counters of P's months: runs[i] holds
