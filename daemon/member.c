@@ -58,27 +58,40 @@ int member_move(struct cellmap *cm, const char *key, int32_t m, int64_t delta,
     if (len % sizeof(struct member_month))
         return -EPROTO;
     size_t n = len / sizeof(struct member_month);
-    struct member_month *ms = xmalloc((n + 1) * sizeof(*ms));
-    if (n)
-        memcpy(ms, val, len);
-    *before = member_mask(ms, n, m);
-
-    size_t i = member_find(ms, n, m);
-    if (i < n && ms[i].month == m) {
-        ms[i].amount += delta;
-        if (ms[i].amount == 0) {
-            memmove(&ms[i], &ms[i + 1], (n - i - 1) * sizeof(*ms));
-            n--;
+    const struct member_month *old = val; /* the map's copy, malloc'd */
+    *before = member_mask(old, n, m);
+    size_t i = member_find(old, n, m);
+    bool have = i < n && old[i].month == m;
+    if (have ? old[i].amount + delta == 0 : delta == 0) {
+        /* the month goes (or, absent, stays away): a shorter record */
+        if (!have) {
+            *after = *before;
+            return 0;
         }
-    } else if (delta != 0) {
+        struct member_month *ms = xmalloc(len);
+        memcpy(ms, old, i * sizeof(*ms));
+        memcpy(ms + i, old + i + 1, (n - i - 1) * sizeof(*ms));
+        *after = member_mask(ms, n - 1, m);
+        rc = cellmap_put(cm, CELLMAP_MEMBERS, key, ms, (n - 1) * sizeof(*ms));
+        free(ms);
+        return rc;
+    }
+    /* changed in place, or one month longer: edited in the map, no copy
+     * of a record of years per month a placement moves */
+    size_t got;
+    struct member_month *ms = cellmap_edit(
+        cm, CELLMAP_MEMBERS, key, have ? len : len + sizeof(*ms), &got, &rc);
+    if (!ms)
+        return rc;
+    if (have) {
+        ms[i].amount += delta;
+    } else {
         memmove(&ms[i + 1], &ms[i], (n - i) * sizeof(*ms));
         ms[i] = (struct member_month){.month = m, .amount = delta};
         n++;
     }
     *after = member_mask(ms, n, m);
-    rc = cellmap_put(cm, CELLMAP_MEMBERS, key, ms, n * sizeof(*ms));
-    free(ms);
-    return rc;
+    return 0;
 }
 
 /* Bits set in w. Not __builtin_popcount: without -mpopcnt that is a
