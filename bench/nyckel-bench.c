@@ -182,7 +182,6 @@ struct results {
     unsigned rebuild_failed;    /* runs whose --rebuild failed */
     struct live_res live;       /* nyckeld */
     struct live_res floor_live; /* nyckel-floor */
-    /* queries */
     /* nyckel-floor: the same backfill without aggregation */
     struct series floor_eps, floor_bpe, floor_used_bpe, floor_read_eps;
     struct series floor_decode_us, floor_store_us, floor_commit_us;
@@ -206,7 +205,7 @@ struct bench {
     struct opts o;
     char work[WORK_MAX]; /* the work directory */
     char nyckeld[PATH_MAX], gen[PATH_MAX], push[PATH_MAX], query[PATH_MAX];
-    char floor[PATH_MAX]; /* nyckel-floor, or "" */
+    char floor[PATH_MAX]; /* nyckel-floor (there only if the floor runs) */
     char gen_cmd[8192];   /* as run, for the report */
     void *zctx;
     struct bench_events ev;
