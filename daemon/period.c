@@ -42,17 +42,6 @@ static int days_in(int y, int m)
     return days[m - 1];
 }
 
-/* Floor division for a positive divisor: month indexes of years before
- * year 0 stay consistent (never reached for parsed input, but cheap). */
-static int32_t floor_div(int32_t a, int32_t b)
-{
-    int32_t q = a / b;
-
-    if (a % b != 0 && a < 0)
-        q--;
-    return q;
-}
-
 int32_t period_day_from_ymd(int y, int m, int d)
 {
     /* Hinnant: count years from March so February's leap day is the
@@ -169,16 +158,6 @@ void period_date_format(int32_t day, char out[11])
 int32_t period_month_from_ym(int y, int m)
 {
     return (int32_t)y * 12 + (m - 1);
-}
-
-int period_month_year(int32_t month)
-{
-    return (int)floor_div(month, 12);
-}
-
-int period_month_of_year(int32_t month)
-{
-    return (int)(month - floor_div(month, 12) * 12) + 1;
 }
 
 int period_month_parse(const char *s, int32_t *month)

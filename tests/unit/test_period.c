@@ -290,6 +290,29 @@ static void test_month(void **state)
     }
 }
 
+/* Year and month of year by floor division, around index 0 too (not
+ * reached from parsed input, which starts in 1900). */
+static void test_month_index_floor(void **state)
+{
+    (void)state;
+    static const struct {
+        int32_t month;
+        int year, month_of_year;
+    } rows[] = {
+        {0, 0, 1},    {11, 0, 12},   {12, 1, 1},   {-1, -1, 12},
+        {-12, -1, 1}, {-13, -2, 12}, {-24, -2, 1}, {24179, 2014, 12},
+    };
+    for (size_t i = 0; i < N_ROWS(rows); i++) {
+        char s[16];
+        snprintf(s, sizeof(s), "%d", rows[i].month);
+        CHECK_INT(s, period_month_year(rows[i].month), rows[i].year);
+        CHECK_INT(s, period_month_of_year(rows[i].month),
+                  rows[i].month_of_year);
+        CHECK_INT(s, period_month_from_ym(rows[i].year, rows[i].month_of_year),
+                  rows[i].month);
+    }
+}
+
 /* clang-format off */
 static const char *const month_bad_rows[] = {
     "", "2014-13", "2014-00", "2014-8", "2014-08-", "2014-08-01", " 2014-08",
@@ -826,6 +849,7 @@ int main(void)
         cmocka_unit_test(test_date_parse_reject),
         cmocka_unit_test(test_date_format_out_of_range),
         cmocka_unit_test(test_month),
+        cmocka_unit_test(test_month_index_floor),
         cmocka_unit_test(test_month_parse_reject),
         cmocka_unit_test(test_period_parse),
         cmocka_unit_test(test_period_parse_reject),
