@@ -47,6 +47,14 @@ static member_window member_mask(const struct member_month *ms, size_t n,
     return mask;
 }
 
+/* w with month m's own bit (the window's middle) set to on: a move
+ * changes no other month of the window. */
+static member_window member_with(member_window w, bool on)
+{
+    member_window bit = 1u << MEMBER_REACH;
+    return on ? w | bit : w & ~bit;
+}
+
 int member_move(struct cellmap *cm, const char *key, int32_t m, int64_t delta,
                 member_window *before, member_window *after)
 {
@@ -71,7 +79,7 @@ int member_move(struct cellmap *cm, const char *key, int32_t m, int64_t delta,
         struct member_month *ms = xmalloc(len);
         memcpy(ms, old, i * sizeof(*ms));
         memcpy(ms + i, old + i + 1, (n - i - 1) * sizeof(*ms));
-        *after = member_mask(ms, n - 1, m);
+        *after = member_with(*before, false);
         rc = cellmap_put(cm, CELLMAP_MEMBERS, key, ms, (n - 1) * sizeof(*ms));
         free(ms);
         return rc;
@@ -88,9 +96,8 @@ int member_move(struct cellmap *cm, const char *key, int32_t m, int64_t delta,
     } else {
         memmove(&ms[i + 1], &ms[i], (n - i) * sizeof(*ms));
         ms[i] = (struct member_month){.month = m, .amount = delta};
-        n++;
     }
-    *after = member_mask(ms, n, m);
+    *after = member_with(*before, ms[i].amount > 0);
     return 0;
 }
 
