@@ -82,10 +82,18 @@ static uint64_t publish_hash(const char *s)
 
 /* Move the slots into a table of cap slots, without those keep() says
  * no to (freed), and make the due list again: indexes change. */
+/* A slot worth keeping: an update waits in it, or it sent one after
+ * idle_before (ms). */
+static bool publish_slot_busy(const struct publish_slot *slot,
+                              int64_t idle_before)
+{
+    return slot->pending || slot->last_ms > idle_before;
+}
+
+/* The slots again in a table of cap, without those idle since before
+ * idle_before (INT64_MIN: keep every one). */
 static void publish_slots_rehash(struct publish *p, size_t cap,
-                                 bool (*keep)(const struct publish_slot *,
-                                              int64_t now, int64_t idle_ms),
-                                 int64_t now, int64_t idle_ms)
+                                 int64_t idle_before)
 {
     struct publish_slot *v = xcalloc(cap, sizeof(*v));
     size_t n = 0;
@@ -93,9 +101,9 @@ static void publish_slots_rehash(struct publish *p, size_t cap,
         struct publish_slot *old = &p->slots[i];
         if (!old->topic)
             continue;
-        if (keep && !keep(old, now, idle_ms)) {
+        if (!publish_slot_busy(old, idle_before)) {
             free(old->topic);
-            free(old->pending); /* NULL: keep() kept every pending one */
+            free(old->pending); /* NULL: a pending one is busy */
             continue;
         }
         size_t j = publish_hash(old->topic) & (cap - 1);
@@ -129,7 +137,7 @@ static struct publish_slot *publish_slot_of(struct publish *p,
                                             const char *topic)
 {
     if (2 * (p->n + 1) > p->cap)
-        publish_slots_rehash(p, p->cap ? 2 * p->cap : 1024, NULL, 0, 0);
+        publish_slots_rehash(p, p->cap ? 2 * p->cap : 1024, INT64_MIN);
     size_t j = publish_hash(topic) & (p->cap - 1);
     while (p->slots[j].topic && strcmp(p->slots[j].topic, topic) != 0)
         j = (j + 1) & (p->cap - 1);
@@ -695,24 +703,16 @@ int64_t publish_flush(struct publish *p)
     return next;
 }
 
-/* A slot worth keeping: an update waits in it, or it sent one less
- * than idle_ms ago. */
-static bool publish_slot_busy(const struct publish_slot *slot, int64_t now,
-                              int64_t idle_ms)
-{
-    return slot->pending || now - slot->last_ms < idle_ms;
-}
-
 size_t publish_sweep(struct publish *p, int64_t idle_ms)
 {
     if (!p || !p->cap)
         return 0;
-    int64_t now = publish_now_ms();
     if (idle_ms < p->interval_ms) /* its coalescing needs last_ms */
         idle_ms = p->interval_ms;
+    int64_t idle_before = publish_now_ms() - idle_ms;
     size_t busy = 0;
     for (size_t i = 0; i < p->cap; i++)
-        if (p->slots[i].topic && publish_slot_busy(&p->slots[i], now, idle_ms))
+        if (p->slots[i].topic && publish_slot_busy(&p->slots[i], idle_before))
             busy++;
     if (busy == p->n)
         return 0;
@@ -720,7 +720,7 @@ size_t publish_sweep(struct publish *p, int64_t idle_ms)
     while (2 * (busy + 1) > cap)
         cap *= 2;
     size_t before = p->n;
-    publish_slots_rehash(p, cap, publish_slot_busy, now, idle_ms);
+    publish_slots_rehash(p, cap, idle_before);
     return before - p->n;
 }
 

@@ -190,6 +190,14 @@ static int floor_event(struct floor *f, MDB_txn *txn, const struct event_in *in,
     return 0;
 }
 
+/* Send q's envelope (which zmq_msg_send empties) and then buf. */
+static void reply(void *sock, struct request *q, const uint8_t *buf, size_t len)
+{
+    for (int i = 0; i < q->n_env; i++)
+        zmq_msg_send(&q->env[i], sock, ZMQ_SNDMORE);
+    zmq_send(sock, buf, len, 0);
+}
+
 /* Ack one request of a committed group (or its refusal) on the ROUTER. */
 static void floor_ack(struct floor *f, struct request *q)
 {
@@ -206,11 +214,8 @@ static void floor_ack(struct floor *f, struct request *q)
         a.acks = q->acks;
         a.seq = f->batches;
     }
-    if (codec_ack_encode(&a, &buf, &len) == 0) {
-        for (int i = 0; i < q->n_env; i++)
-            zmq_msg_send(&q->env[i], f->router, ZMQ_SNDMORE);
-        zmq_send(f->router, buf, len, 0);
-    }
+    if (codec_ack_encode(&a, &buf, &len) == 0)
+        reply(f->router, q, buf, len);
     free(buf);
 }
 
@@ -388,9 +393,7 @@ static int floor_query(struct qserver *qs, struct request *q)
     }
     codec_query_free(&cq);
     if (rc == 0) {
-        for (int i = 0; i < q->n_env; i++)
-            zmq_msg_send(&q->env[i], qs->sock, ZMQ_SNDMORE);
-        zmq_send(qs->sock, buf, len, 0);
+        reply(qs->sock, q, buf, len);
         qs->answered++;
     }
     free(buf);
