@@ -34,25 +34,56 @@ int cell_key(char *key, const char *muni, const char *domain,
     return cell_join(key, parts, 4);
 }
 
-int cell_seq_key(char *out, const char *topic)
+int cell_seq_record(char *out, const struct cell_key_parts *k)
 {
-    /* muni/domain/ stays; period and slice change places */
-    const char *p = strchr(topic, '/');
-    p = p ? strchr(p + 1, '/') : NULL;
-    const char *q = p ? strchr(p + 1, '/') : NULL;
-    size_t len = strlen(topic);
-    if (!q || len >= CELL_KEY_MAX) {
-        out[0] = '\0';
-        return -EINVAL;
+    char year[16];
+    int y = period_month_year(k->period.last_month);
+    if (y >= 1000 && y <= 9999) { /* always, for a parsed period */
+        for (int i = 3; i >= 0; i--, y /= 10)
+            year[i] = (char)('0' + y % 10);
+        year[4] = '\0';
+    } else {
+        snprintf(year, sizeof(year), "%d", y);
     }
-    size_t head = (size_t)(p + 1 - topic); /* "muni/domain/" */
-    size_t period = (size_t)(q - (p + 1)); /* "2014-T2" */
-    size_t slice = len - (size_t)(q + 1 - topic);
-    memcpy(out, topic, head);
-    memcpy(out + head, q + 1, slice);
-    out[head + slice] = '/';
-    memcpy(out + head + slice + 1, p + 1, period);
-    out[len] = '\0';
+    const char *parts[4] = {k->muni, k->domain, year, k->slice};
+    int rc = cell_join(out, parts, 4);
+    return rc ? rc : period_year_slot(&k->period);
+}
+
+int cell_seq_get(struct cellmap *m, const struct cell_key_parts *k,
+                 uint64_t *seq)
+{
+    char key[CELL_KEY_MAX];
+    const void *val;
+    size_t len;
+    int slot = cell_seq_record(key, k);
+    *seq = 0;
+    if (slot < 0)
+        return slot;
+    int rc = cellmap_get(m, CELLMAP_SEQS, key, &val, &len);
+    if (rc == 0 && len >= ((size_t)slot + 1) * sizeof(*seq))
+        memcpy(seq, (const uint8_t *)val + (size_t)slot * sizeof(*seq),
+               sizeof(*seq));
+    return rc;
+}
+
+int cell_seq_set(struct cellmap *m, const struct cell_key_parts *k,
+                 uint64_t seq, uint64_t *prev)
+{
+    char key[CELL_KEY_MAX];
+    size_t len;
+    int rc = 0;
+    int slot = cell_seq_record(key, k);
+    if (slot < 0)
+        return slot;
+    uint8_t *v =
+        cellmap_edit(m, CELLMAP_SEQS, key, CELL_SEQ_RECORD_LEN, &len, &rc);
+    if (!v)
+        return rc;
+    uint8_t *at = v + (size_t)slot * sizeof(seq);
+    if (prev)
+        memcpy(prev, at, sizeof(*prev));
+    memcpy(at, &seq, sizeof(seq));
     return 0;
 }
 

@@ -34,13 +34,6 @@ int cell_join(char *key, const char *const *parts, size_t n);
 int cell_key(char *key, const char *muni, const char *domain,
              const struct period *p, const char *slice);
 
-/* The key of topic's sequence record (CELLMAP_SEQS) into
- * out[CELL_KEY_MAX]: "muni/domain/slice/period", so that the periods of
- * a slice, which one change of a month cell renumbers together, lie
- * side by side in the store. 0, or -EINVAL (out then "") when topic
- * has fewer than four parts. */
-int cell_seq_key(char *out, const char *topic);
-
 /* The parts of a cell key; strings point into parts->buf. */
 struct cell_key_parts {
     char buf[CELL_KEY_MAX];
@@ -51,6 +44,26 @@ struct cell_key_parts {
 int cell_key_split(const char *key, struct cell_key_parts *parts);
 /* The same for a key of len bytes, not NUL-terminated (a scanned one). */
 int cell_key_split_n(const char *key, size_t len, struct cell_key_parts *parts);
+
+/* Sequence records (CELLMAP_SEQS). The sequence of a topic's last
+ * update lives in the record of its slice and its period's year,
+ * "muni/domain/year/slice": PERIOD_YEAR_SLOTS uint64 (0: none yet) in
+ * period_year_slot() order. A change of one month renumbers up to 29
+ * periods of a slice in two years, and an event changes a domain's
+ * slices together; with one record a slice and year and the slices of a
+ * year side by side, a commit rewrites a few records on a few pages
+ * instead of a record and often a page a topic (issue 8). */
+#define CELL_SEQ_RECORD_LEN (PERIOD_YEAR_SLOTS * sizeof(uint64_t))
+/* The key of k's sequence record into out[CELL_KEY_MAX]; returns the
+ * slot of k's period in it, or -ENAMETOOLONG. */
+int cell_seq_record(char *out, const struct cell_key_parts *k);
+/* The sequence of the last update of k's topic into *seq, 0 when none. */
+int cell_seq_get(struct cellmap *m, const struct cell_key_parts *k,
+                 uint64_t *seq);
+/* Make seq the last update of k's topic; the one before into *prev
+ * (NULL: not wanted). */
+int cell_seq_set(struct cellmap *m, const struct cell_key_parts *k,
+                 uint64_t seq, uint64_t *prev);
 
 /* Counters of the cell at key (all zero when absent); n <= CELL_COUNTERS_MAX.
  */

@@ -417,3 +417,25 @@ struct period period_shift_years(const struct period *p, int n)
     q.last_month += 12 * n;
     return q;
 }
+
+int period_year_slot(const struct period *p)
+{
+    int m = period_month_of_year(p->last_month) - 1; /* 0..11 */
+    switch (p->kind) {
+    case PERIOD_MONTH:
+        return m;
+    case PERIOD_TERTIAL:
+        return 12 + m / 4;
+    case PERIOD_QUARTER:
+        return 15 + m / 3;
+    case PERIOD_HALF:
+        return 19 + m / 6;
+    case PERIOD_YEAR:
+        return 21;
+    case PERIOD_YTD:
+        return 22 + m;
+    case PERIOD_R12:
+        return 34 + m;
+    }
+    return 21; /* not reached: every kind is above */
+}

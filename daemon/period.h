@@ -107,6 +107,14 @@ int period_elapsed_months(const struct period *p, int32_t as_of);
 /* The as-of month when running, the last month otherwise. */
 int32_t period_last_month_as_of(const struct period *p, int32_t as_of);
 
+/* A period's place among the PERIOD_YEAR_SLOTS periods whose id carries
+ * the year of its last month (period_month_year(p->last_month)): months
+ * 0..11, tertials 12..14, quarters 15..18, halves 19..20, the year 21,
+ * year to date 22..33 and rolling twelve months 34..45, each by its
+ * last month. The year's sequence record (cell.h) keeps one slot each. */
+#define PERIOD_YEAR_SLOTS 46
+int period_year_slot(const struct period *p);
+
 /* The same period n years later (n < 0: earlier). */
 struct period period_shift_years(const struct period *p, int n);
 

@@ -454,25 +454,16 @@ static void publish_list_push(struct publish_list *l, const char *topic,
     l->n++;
 }
 
-/* Metrics of one topic as a codec slice, and its Update. */
-/* The topic's next sequence from *seq (advanced) into *next, its
- * previous one into *prev, and its sequence record in cm updated. */
-static int publish_number(struct cellmap *cm, const char *topic, uint64_t *seq,
-                          uint64_t *prev, uint64_t *next)
+/* The next sequence from *seq (advanced) into *next as the last update
+ * of k's topic; the one before into *prev. */
+static int publish_number(struct cellmap *cm, const struct cell_key_parts *k,
+                          uint64_t *seq, uint64_t *prev, uint64_t *next)
 {
-    const void *val;
-    size_t len;
-    char key[CELL_KEY_MAX];
-    int rc = cell_seq_key(key, topic);
+    *next = *seq + 1;
+    int rc = cell_seq_set(cm, k, *next, prev);
     if (rc == 0)
-        rc = cellmap_get(cm, CELLMAP_SEQS, key, &val, &len);
-    if (rc)
-        return rc;
-    *prev = 0;
-    if (len == sizeof(*prev))
-        memcpy(prev, val, sizeof(*prev));
-    *next = ++*seq;
-    return cellmap_put(cm, CELLMAP_SEQS, key, next, sizeof(*next));
+        *seq = *next;
+    return rc;
 }
 
 /* The update of topic into out; when nobody is subscribed to it
@@ -490,7 +481,7 @@ static int publish_topic(struct cellmap *cm, const char *topic, int32_t as_of,
         return 0;
     uint64_t prev, next;
     if (!wanted)
-        return publish_number(cm, topic, seq, &prev, &next);
+        return publish_number(cm, &k, seq, &prev, &next);
     struct metric m[AGG_METRICS_MAX];
     size_t n_m;
     int rc = d->metrics(cm, &k, as_of, m, &n_m);
@@ -513,7 +504,7 @@ static int publish_topic(struct cellmap *cm, const char *topic, int32_t as_of,
         dims[i] = (struct codec_dim){.key = dk[i], .value = dv[i]};
 
     /* the slice's previous update, and this one in its place */
-    if ((rc = publish_number(cm, topic, seq, &prev, &next)))
+    if ((rc = publish_number(cm, &k, seq, &prev, &next)))
         return rc;
 
     struct codec_slice s = {

@@ -241,15 +241,8 @@ static int query_add_slice(struct answer *a, struct cellmap *cm,
         s->dims[i] = (struct codec_dim){.key = dk[i], .value = dv[i]};
     s->n_dims = n_d > 0 ? (size_t)n_d : 0;
     s->n_metrics = n_m;
-    const void *val;
-    size_t len;
-    s->seq = 0;
     s->n_previous = 0;
-    char seq_key[CELL_KEY_MAX];
-    if ((rc = cell_seq_key(seq_key, s->key)) == 0 &&
-        (rc = cellmap_get(cm, CELLMAP_SEQS, seq_key, &val, &len)) == 0 &&
-        len == sizeof(s->seq))
-        memcpy(&s->seq, val, sizeof(s->seq));
+    rc = cell_seq_get(cm, &s->parts, &s->seq);
     if (rc == 0 && compare)
         rc = query_compare(s, cm, d, as_of, a->suppress_below);
     if (rc) {

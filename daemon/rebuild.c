@@ -33,6 +33,7 @@ struct rebuild {
     FILE *out;
     struct rebuild_report *r;
     struct store_txn *t;
+    uint64_t schema; /* the store's, before this rebuild */
 };
 
 static int rebuild_entity(void *ctx, const char *key, size_t klen,
@@ -148,20 +149,44 @@ static int rebuild_count(void *ctx, enum cellmap_db db, const char *key,
 }
 
 /* store_scan_fn: one sequence record of a store before
- * STORE_SCHEMA_SEQ_KEYS ("muni/domain/period/slice") into the cellmap
- * under its key of now (cell_seq_key()). */
+ * STORE_SCHEMA_SEQ_RECORDS, a topic's uint64 under the topic
+ * ("muni/domain/period/slice") or, from STORE_SCHEMA_SEQ_KEYS on, under
+ * "muni/domain/slice/period", into its slot of the record of now
+ * (cell_seq_set()). */
 static int rebuild_seq_rekey(void *ctx, const char *key, size_t klen,
                              const void *val, size_t len)
 {
     struct rebuild *b = ctx;
-    char old[CELLMAP_KEY_MAX], now[CELL_KEY_MAX];
-    if (klen >= sizeof(old))
-        return 0; /* no topic of ours: it goes */
-    memcpy(old, key, klen);
-    old[klen] = '\0';
-    if (cell_seq_key(now, old))
+    char topic[CELL_KEY_MAX];
+    struct cell_key_parts k;
+    uint64_t seq, now;
+    if (klen >= sizeof(topic) || len != sizeof(seq))
+        return 0; /* no record of ours: it goes */
+    memcpy(topic, key, klen);
+    topic[klen] = '\0';
+    memcpy(&seq, val, sizeof(seq));
+    if (b->schema >= STORE_SCHEMA_SEQ_KEYS) {
+        /* the period is last, the slice (which may hold a '/') before */
+        const char *p = memchr(key, '/', klen);
+        p = p ? memchr(p + 1, '/', klen - (size_t)(p + 1 - key)) : NULL;
+        size_t last = klen;
+        while (last > 0 && key[last - 1] != '/')
+            last--;
+        if (!p || last == 0 || key + last - 1 <= p)
+            return 0;
+        const char *q = key + last - 1; /* the last '/' */
+        size_t head = (size_t)(p + 1 - key), slice = (size_t)(q - (p + 1));
+        size_t period = klen - (size_t)(q + 1 - key);
+        memcpy(topic + head, q + 1, period);
+        topic[head + period] = '/';
+        memcpy(topic + head + period + 1, p + 1, slice);
+    }
+    if (cell_key_split(topic, &k))
         return 0;
-    return cellmap_put(b->cm, CELLMAP_SEQS, now, val, len);
+    int rc = cell_seq_get(b->cm, &k, &now);
+    if (rc == 0 && seq > now)
+        rc = cell_seq_set(b->cm, &k, seq, NULL);
+    return rc == -ENAMETOOLONG ? 0 : rc;
 }
 
 int rebuild_run(struct store *st, bool verify, FILE *out,
@@ -185,12 +210,11 @@ int rebuild_run(struct store *st, bool verify, FILE *out,
         fputc('\n', stderr);
     if (rc)
         goto out;
-    uint64_t schema = 0;
-    if ((rc = store_meta_get(t, STORE_SCHEMA_KEY, &schema, &found)))
+    if ((rc = store_meta_get(t, STORE_SCHEMA_KEY, &b.schema, &found)))
         goto out;
-    /* the sequences of every slice, under their keys of now; the old
+    /* the sequences of every topic, in the records of now; the old
      * records go with store_clear() below */
-    bool rekey = !verify && schema < STORE_SCHEMA_SEQ_KEYS;
+    bool rekey = !verify && b.schema < STORE_SCHEMA_SEQ_RECORDS;
     if (rekey &&
         (rc = store_scan(t, CELLMAP_SEQS, "", rebuild_seq_rekey, &b)))
         goto out;

@@ -840,6 +840,55 @@ static void test_shift_years(void **state)
     }
 }
 
+/* The slots of a year's sequence record (cell.h): the 46 periods whose
+ * id carries 2014 take the slots 0..45, each its own; a period of
+ * another year takes the slot of the same period of 2014. */
+static void test_year_slot(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *id;
+        int slot;
+    } rows[] = {
+        {"2014-01", 0},      {"2014-12", 11},     {"2014-T1", 12},
+        {"2014-T3", 14},     {"2014-Q1", 15},     {"2014-Q4", 18},
+        {"2014-H1", 19},     {"2014-H2", 20},     {"2014", 21},
+        {"2014-01-YTD", 22}, {"2014-12-YTD", 33}, {"2014-01-R12", 34},
+        {"2014-08-R12", 41}, {"2014-12-R12", 45}, {"1900-05", 4},
+        {"2199-Q3", 17},     {"2013-02-R12", 35},
+    };
+    for (size_t i = 0; i < N_ROWS(rows); i++) {
+        struct period p = pid(rows[i].id);
+        CHECK_INT(rows[i].id, period_year_slot(&p), rows[i].slot);
+    }
+
+    static const char *const ids[] = {
+        "2014-01",     "2014-02",     "2014-03",     "2014-04",
+        "2014-05",     "2014-06",     "2014-07",     "2014-08",
+        "2014-09",     "2014-10",     "2014-11",     "2014-12",
+        "2014-T1",     "2014-T2",     "2014-T3",     "2014-Q1",
+        "2014-Q2",     "2014-Q3",     "2014-Q4",     "2014-H1",
+        "2014-H2",     "2014",        "2014-01-YTD", "2014-02-YTD",
+        "2014-03-YTD", "2014-04-YTD", "2014-05-YTD", "2014-06-YTD",
+        "2014-07-YTD", "2014-08-YTD", "2014-09-YTD", "2014-10-YTD",
+        "2014-11-YTD", "2014-12-YTD", "2014-01-R12", "2014-02-R12",
+        "2014-03-R12", "2014-04-R12", "2014-05-R12", "2014-06-R12",
+        "2014-07-R12", "2014-08-R12", "2014-09-R12", "2014-10-R12",
+        "2014-11-R12", "2014-12-R12",
+    };
+    size_t n = N_ROWS(ids);
+    assert_int_equal(n, PERIOD_YEAR_SLOTS);
+    bool taken[PERIOD_YEAR_SLOTS] = {false};
+    for (size_t i = 0; i < n; i++) {
+        struct period p = pid(ids[i]);
+        int slot = period_year_slot(&p);
+        assert_in_range(slot, 0, PERIOD_YEAR_SLOTS - 1);
+        CHECK_INT(ids[i], taken[slot], false);
+        taken[slot] = true;
+        CHECK_INT(ids[i], period_month_year(p.last_month), 2014);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -860,6 +909,7 @@ int main(void)
         cmocka_unit_test(test_running),
         cmocka_unit_test(test_add_months),
         cmocka_unit_test(test_shift_years),
+        cmocka_unit_test(test_year_slot),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
