@@ -168,14 +168,107 @@ int agg_sum_months(struct cellmap *m, const char *muni, const char *domain,
     return 0;
 }
 
-int agg_month_read(struct cellmap *m, const char *muni, const char *domain,
-                   int32_t month, const char *slice, size_t n_counters,
-                   int64_t *out)
+#define AGG_MONTHS_SPAN 48   /* months a memo entry keeps: a bitmap */
+#define AGG_MONTHS_SLICES 64 /* entries; past them reads go to the map */
+
+/* The month cells of one slice read so far, around the first one. */
+struct agg_months_slice {
+    char id[CELL_KEY_MAX];             /* "muni\0domain\0slice\0" */
+    const char *muni, *domain, *slice; /* into id */
+    int32_t base;                      /* the month of c[0] */
+    uint64_t loaded;                   /* bit i: c[i] read */
+    int64_t c[AGG_MONTHS_SPAN][CELL_COUNTERS_MAX];
+};
+
+struct agg_months {
+    struct agg_months_slice *v[AGG_MONTHS_SLICES];
+    size_t n;
+    struct agg_months_slice *last; /* the one found last */
+};
+
+struct agg_months *agg_months_new(void)
+{
+    return xcalloc(1, sizeof(struct agg_months));
+}
+
+void agg_months_free(struct agg_months **mm)
+{
+    if (!mm || !*mm)
+        return;
+    for (size_t i = 0; i < (*mm)->n; i++)
+        free((*mm)->v[i]);
+    free(*mm);
+    *mm = NULL;
+}
+
+static bool agg_months_is(const struct agg_months_slice *e, const char *muni,
+                          const char *domain, const char *slice)
+{
+    return strcmp(e->slice, slice) == 0 && strcmp(e->muni, muni) == 0 &&
+           strcmp(e->domain, domain) == 0;
+}
+
+/* The entry of muni/domain/slice, made around month when new; NULL
+ * when the memo is full or the names too long. */
+static struct agg_months_slice *agg_months_of(struct agg_months *mm,
+                                              const char *muni,
+                                              const char *domain,
+                                              const char *slice, int32_t month)
+{
+    if (mm->last && agg_months_is(mm->last, muni, domain, slice))
+        return mm->last;
+    for (size_t i = 0; i < mm->n; i++)
+        if (agg_months_is(mm->v[i], muni, domain, slice))
+            return mm->last = mm->v[i];
+    size_t a = strlen(muni) + 1, b = strlen(domain) + 1, c = strlen(slice) + 1;
+    if (mm->n == AGG_MONTHS_SLICES || a + b + c > CELL_KEY_MAX)
+        return NULL;
+    struct agg_months_slice *e = xmalloc(sizeof(*e));
+    memcpy(e->id, muni, a);
+    memcpy(e->id + a, domain, b);
+    memcpy(e->id + a + b, slice, c);
+    e->muni = e->id;
+    e->domain = e->id + a;
+    e->slice = e->id + a + b;
+    e->base = month - AGG_MONTHS_SPAN / 2;
+    e->loaded = 0;
+    mm->v[mm->n++] = e;
+    return mm->last = e;
+}
+
+static int agg_month_read_cell(struct cellmap *m, const char *muni,
+                               const char *domain, int32_t month,
+                               const char *slice, size_t n_counters,
+                               int64_t *out)
 {
     char key[CELL_KEY_MAX];
     struct period pm = period_of(PERIOD_MONTH, month);
     int rc = cell_key(key, muni, domain, &pm, slice);
     return rc ? rc : cell_read(m, key, out, n_counters);
+}
+
+int agg_month_read(struct cellmap *m, const char *muni, const char *domain,
+                   int32_t month, const char *slice, size_t n_counters,
+                   int64_t *out)
+{
+    struct agg_months *mm = cellmap_memo(m);
+    struct agg_months_slice *e =
+        mm && n_counters <= CELL_COUNTERS_MAX
+            ? agg_months_of(mm, muni, domain, slice, month)
+            : NULL;
+    if (!e || month < e->base || month - e->base >= AGG_MONTHS_SPAN)
+        return agg_month_read_cell(m, muni, domain, month, slice, n_counters,
+                                   out);
+    int i = month - e->base;
+    if (!(e->loaded >> i & 1)) {
+        int rc = agg_month_read_cell(m, muni, domain, month, slice,
+                                     CELL_COUNTERS_MAX, e->c[i]);
+        if (rc)
+            return rc;
+        e->loaded |= UINT64_C(1) << i;
+    }
+    memcpy(out, e->c[i], n_counters * sizeof(*out));
+    return 0;
 }
 
 int agg_emit_month_readers(const char *muni, const char *domain, int32_t m,

@@ -163,6 +163,16 @@ bool agg_period_crosses_year(const struct period *p);
 int agg_month_read(struct cellmap *m, const char *muni, const char *domain,
                    int32_t month, const char *slice, size_t n_counters,
                    int64_t *out);
+/* A memo of month cells for a phase that only reads cells (publishing
+ * a commit's updates, answering a query): the quarters, years, years to
+ * date and rolling twelve months of a slice read the same months again
+ * and again, some 8 700 month reads for the 240 updates of one payment.
+ * Attached with cellmap_set_memo(), it keeps every month cell that
+ * agg_month_read() reads, by slice, and answers the next read of it;
+ * a change of any cell detaches it (cellmap.h). */
+struct agg_months;
+struct agg_months *agg_months_new(void);
+void agg_months_free(struct agg_months **mm);
 /* Add the counters idx[0..n_idx) of the month cells of slice for months
  * first..last to sum[idx[i]] (not zeroed here); n_counters is the
  * domain's cell width. */

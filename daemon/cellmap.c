@@ -53,6 +53,7 @@ struct cellmap {
     size_t n, cap;      /* records in use / allocated */
     struct slot *slots; /* n_slots of them */
     size_t n_slots;     /* power of two */
+    void *memo;         /* cellmap_set_memo(), NULL once a cell changes */
 };
 
 /* hash_bytes() with the db as its seed: byte-wise FNV-1a had been half
@@ -106,6 +107,17 @@ void cellmap_reset(struct cellmap *m)
     }
     m->n = 0;
     memset(m->slots, 0, m->n_slots * sizeof(*m->slots));
+    m->memo = NULL;
+}
+
+void cellmap_set_memo(struct cellmap *m, void *memo)
+{
+    m->memo = memo;
+}
+
+void *cellmap_memo(const struct cellmap *m)
+{
+    return m->memo;
 }
 
 void cellmap_destroy(struct cellmap **mp)
@@ -205,6 +217,8 @@ void *cellmap_edit(struct cellmap *m, enum cellmap_db db, const char *key,
         *err = rc;
         return NULL;
     }
+    if (db == CELLMAP_CELLS)
+        m->memo = NULL;
     if (r->cap < min_len) {
         r->val = xrealloc(r->val, min_len);
         r->cap = min_len;
@@ -226,6 +240,8 @@ int cellmap_put(struct cellmap *m, enum cellmap_db db, const char *key,
     int rc = cellmap_find(m, db, key, &r);
     if (rc)
         return rc;
+    if (db == CELLMAP_CELLS)
+        m->memo = NULL;
     if (r->cap < len) {
         r->val = xrealloc(r->val, len);
         r->cap = len;

@@ -56,6 +56,13 @@ void *cellmap_edit(struct cellmap *m, enum cellmap_db db, const char *key,
 int cellmap_put(struct cellmap *m, enum cellmap_db db, const char *key,
                 const void *val, size_t len);
 
+/* A reader's memo of values derived from cells (agg.c's month cells),
+ * taken over by nobody: it is valid only while no cell changes, so an
+ * edit or put of CELLMAP_CELLS and a reset detach it, and cellmap_memo()
+ * then answers NULL. */
+void cellmap_set_memo(struct cellmap *m, void *memo);
+void *cellmap_memo(const struct cellmap *m);
+
 /* Call fn for each dirty record of db (every db when db is
  * CELLMAP_DB_COUNT), in (db, key) order. Stops at and returns the first
  * nonzero return of fn. len 0 means delete. fn must not add records to

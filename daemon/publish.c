@@ -542,14 +542,17 @@ int publish_prepare_topics(struct cellmap *cm, int32_t as_of,
                            const struct publish *p, uint64_t *seq,
                            char **topics, size_t n, struct publish_list *out)
 {
-    int below = publish_suppress_below(p);
-    for (size_t i = 0; i < n; i++) {
-        int rc = publish_topic(cm, topics[i], as_of, below,
-                               publish_wanted(p, topics[i]), seq, out);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    int below = publish_suppress_below(p), rc = 0;
+    /* the topics' metrics read the same month cells over and over; no
+     * cell changes meanwhile (only sequence records) */
+    struct agg_months *mm = agg_months_new();
+    cellmap_set_memo(cm, mm);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = publish_topic(cm, topics[i], as_of, below,
+                           publish_wanted(p, topics[i]), seq, out);
+    cellmap_set_memo(cm, NULL);
+    agg_months_free(&mm);
+    return rc;
 }
 
 int publish_prepare(struct cellmap *cm, int32_t as_of, const struct publish *p,

@@ -629,6 +629,7 @@ static int query_answer(struct store *st, struct stats *stats,
     struct answer a = {.suppress_below = suppress_below};
     struct store_txn *t = NULL;
     struct cellmap *cm = NULL;
+    struct agg_months *mm = NULL;
     struct period *ps = xmalloc(QUERY_MAX_PERIODS * sizeof(*ps));
     uint64_t seq = 0;
     int n_p = 0;
@@ -709,6 +710,8 @@ static int query_answer(struct store *st, struct stats *stats,
     if (found)
         as_of = (int32_t)(int64_t)stored_as_of;
     cm = cellmap_new(store_load, t);
+    mm = agg_months_new(); /* a query reads the same months many times */
+    cellmap_set_memo(cm, mm);
     for (size_t i = 0; i < n_d && rc == 0 && !a.error; i++)
         rc = query_domain(&a, t, cm, ds[i], &q, ps, n_p, as_of);
 
@@ -743,6 +746,7 @@ out:
     free(a.v);
     free(ps);
     cellmap_destroy(&cm);
+    agg_months_free(&mm);
     store_txn_abort(&t);
     codec_query_free(&q);
     return rc;

@@ -484,6 +484,39 @@ static void test_closed(void **state)
     cellmap_destroy(&m);
 }
 
+/* The same figures with a memo of month cells attached (agg.h), as
+ * publishing and queries read them, twice (the second time from the
+ * memo); a change of a cell detaches it and the next read sees the
+ * change: a payment of 5 000 for 2014-06 makes ekb's 2014 outcome
+ * 335 000 and its 2014-06 outcome 5 000. */
+static void test_months_memo(void **state)
+{
+    (void)state;
+    struct event ev[32];
+    size_t n = closed_fixture(ev);
+    struct cellmap *m = map_of(ev, n, CLOSED_AS_OF);
+    struct agg_months *mm = agg_months_new();
+    cellmap_set_memo(m, mm);
+    CHECK_ROWS(m, closed_rows);
+    CHECK_ROWS(m, closed_rows);
+    assert_ptr_equal(cellmap_memo(m), mm);
+    assert_true(close_to(
+        metric_of(m, "2014", "unit=ekb", day(CLOSED_AS_OF), "outcome").value,
+        330000));
+
+    struct event more = pay("p-9", "ekb", 2014, 6, 5000);
+    apply_all(m, &more, 1, +1, day(CLOSED_AS_OF));
+    assert_null(cellmap_memo(m));
+    assert_true(close_to(
+        metric_of(m, "2014", "unit=ekb", day(CLOSED_AS_OF), "outcome").value,
+        335000));
+    assert_true(close_to(
+        metric_of(m, "2014-06", "unit=ekb", day(CLOSED_AS_OF), "outcome").value,
+        5000));
+    agg_months_free(&mm);
+    cellmap_destroy(&m);
+}
+
 /* The closed fixture, then ekb's 2014 budget revised from 1 200 000 even
  * to 1 440 000 with the profile (thousands) 100 100 100 100 | 130 130
  * 130 130 | 120 120 140 140, and a 2014 budget of 600 000 even
@@ -1002,6 +1035,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_metric_ids),
         cmocka_unit_test(test_closed),
+        cmocka_unit_test(test_months_memo),
         cmocka_unit_test(test_revised_budget),
         cmocka_unit_test(test_running),
         cmocka_unit_test(test_advance),
