@@ -286,6 +286,20 @@ int agg_emit_month_readers(const char *muni, const char *domain, int32_t m,
     return 0;
 }
 
+int agg_member_key(char *key, const char *muni, const char *domain,
+                   const char *subject, int year, const char *slice)
+{
+    int n = year > 0 ? snprintf(key, CELL_KEY_MAX, "%s/%s/%s\x1f%d:%s", muni,
+                                domain, subject, year, slice)
+                     : snprintf(key, CELL_KEY_MAX, "%s/%s/%s\x1f%s", muni,
+                                domain, subject, slice);
+    if (n < 0 || n >= CELL_KEY_MAX) {
+        key[0] = '\0';
+        return -ENAMETOOLONG;
+    }
+    return 0;
+}
+
 bool agg_slice_by_age(const char *slice)
 {
     return strncmp(slice, "age_band=", 9) == 0 ||

@@ -185,6 +185,16 @@ int agg_sum_months(struct cellmap *m, const char *muni, const char *domain,
 int agg_emit_month_readers(const char *muni, const char *domain, int32_t m,
                            const char *slice, agg_emit_fn emit, void *ctx);
 
+/* The key of subject's member record (eb's households, pl's persons) in
+ * raw slice into key[CELL_KEY_MAX]: "muni/domain/subject\x1fslice", or
+ * "muni/domain/subject\x1fyear:slice" for an age-labelled one (year > 0,
+ * the label year). Subject first, so that the records one event changes,
+ * one a raw slice, lie side by side in the store (issue 8: fewer pages a
+ * commit); the separator, which no id holds (validate.h), keeps subject
+ * and slice apart whatever '/' either holds. 0 or -ENAMETOOLONG. */
+int agg_member_key(char *key, const char *muni, const char *domain,
+                   const char *subject, int year, const char *slice);
+
 /* Members-db keys "asof/<entity key>" list the events whose contribution
  * depends on the as-of day (open placements); a domain's apply() marks
  * (sign +1) and unmarks (-1) them here. */

@@ -78,12 +78,9 @@ static int eb_move(struct cellmap *cm, const struct event *e, enum eb_raw r,
     char key[CELL_KEY_MAX], slice[CELL_SLICE_MAX];
     int rc;
     eb_slice(slice, r, e, year);
-    const char *parts[4] = {e->municipality, "eb", slice, pay->household};
-    if (r == EB_RAW_AGE_BAND
-            ? snprintf(key, sizeof(key), "%s/eb/%d:%s/%s", e->municipality,
-                       year, slice, pay->household) >= (int)sizeof(key)
-            : cell_join(key, parts, 4) != 0)
-        return -ENAMETOOLONG;
+    if ((rc = agg_member_key(key, e->municipality, "eb", pay->household,
+                             r == EB_RAW_AGE_BAND ? year : 0, slice)))
+        return rc;
     member_window before, after;
     if ((rc = member_move(cm, key, pay->month, delta, &before, &after)))
         return rc;

@@ -221,12 +221,8 @@ static int pl_member_key(char *key, const struct event *e, enum pl_raw r,
 {
     char slice[CELL_SLICE_MAX];
     pl_slice(e, r, year, slice);
-    int n = pl_by_age(r)
-                ? snprintf(key, CELL_KEY_MAX, "%s/pl/%d:%s/%s", e->municipality,
-                           year, slice, e->u.placement.person)
-                : snprintf(key, CELL_KEY_MAX, "%s/pl/%s/%s", e->municipality,
-                           slice, e->u.placement.person);
-    return n < 0 || n >= CELL_KEY_MAX ? -ENAMETOOLONG : 0;
+    return agg_member_key(key, e->municipality, "pl", e->u.placement.person,
+                          pl_by_age(r) ? year : 0, slice);
 }
 
 /*

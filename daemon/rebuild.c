@@ -80,10 +80,17 @@ static bool rebuild_present(enum cellmap_db db, const void *val, size_t len)
 static void rebuild_show(struct rebuild *b, enum cellmap_db db,
                          const char *key, size_t klen, const char *what)
 {
+    char shown[CELLMAP_KEY_MAX];
     b->r->differences++;
+    if (klen >= sizeof(shown))
+        klen = sizeof(shown) - 1;
+    /* the 0x1F between a member's subject and slice (agg_member_key())
+     * or in an entity key, shown */
+    for (size_t i = 0; i < klen; i++)
+        shown[i] = key[i] == '\x1f' ? '|' : key[i];
     if (b->r->differences <= REBUILD_SHOW_MAX)
         fprintf(b->out, "verify: %s %.*s: %s\n",
-                db == CELLMAP_CELLS ? "cell" : "member", (int)klen, key,
+                db == CELLMAP_CELLS ? "cell" : "member", (int)klen, shown,
                 what);
     else if (b->r->differences == REBUILD_SHOW_MAX + 1)
         fprintf(b->out, "verify: more differences not shown\n");

@@ -16,10 +16,11 @@
 /* The layout of the records. 1: first; 2: eb and pl member records of
  * age-labelled slices per label year; 3: eb and ec sums in month cells
  * only (agg_sums_by_month()); 4: sequence records keyed slice before
- * period; 5: one sequence record a slice and year (cell_seq_record()).
+ * period; 5: one sequence record a slice and year (cell_seq_record());
+ * 6: member records keyed subject before slice (agg_member_key()).
  * Entities are unchanged since 1, so --rebuild upgrades any schema from
  * STORE_SCHEMA_ENTITIES on. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 #define STORE_SCHEMA_ENTITIES 1
 #define STORE_SCHEMA_SEQ_KEYS 4    /* 4: "muni/domain/slice/period" */
 #define STORE_SCHEMA_SEQ_RECORDS 5 /* from it on: cell_seq_record() */

@@ -252,7 +252,8 @@ static void test_remove(void **state)
     const void *val;
     size_t len;
     assert_int_equal(
-        cellmap_get(m, CELLMAP_MEMBERS, "0127/eb/total/hh-b", &val, &len), 0);
+        cellmap_get(m, CELLMAP_MEMBERS, "0127/eb/hh-b\x1ftotal", &val, &len),
+        0);
     assert_int_equal(len, 0);
     cellmap_destroy(&m);
 }
