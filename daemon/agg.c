@@ -8,6 +8,7 @@
 #include "agg_inv.h"
 #include "agg_pl.h"
 #include "entity.h"
+#include "hash.h"
 #include "period.h"
 #include "xalloc.h"
 
@@ -184,7 +185,18 @@ struct agg_months {
     struct agg_months_slice *v[AGG_MONTHS_SLICES];
     size_t n;
     struct agg_months_slice *last; /* the one found last */
+    /* v's entries by agg_months_hash(), open addressing; a large group
+     * has more slices than entries, and a miss must stay cheap */
+    struct agg_months_slice *slot[2 * AGG_MONTHS_SLICES];
 };
+
+static size_t agg_months_hash(const char *muni, size_t a, const char *domain,
+                              size_t b, const char *slice, size_t c)
+{
+    uint64_t h = hash_bytes(0, muni, a);
+    h = hash_bytes(h, domain, b);
+    return (size_t)hash_bytes(h, slice, c) & (2 * AGG_MONTHS_SLICES - 1);
+}
 
 struct agg_months *agg_months_new(void)
 {
@@ -217,13 +229,15 @@ static struct agg_months_slice *agg_months_of(struct agg_months *mm,
 {
     if (mm->last && agg_months_is(mm->last, muni, domain, slice))
         return mm->last;
-    for (size_t i = 0; i < mm->n; i++)
-        if (agg_months_is(mm->v[i], muni, domain, slice))
-            return mm->last = mm->v[i];
     size_t a = strlen(muni) + 1, b = strlen(domain) + 1, c = strlen(slice) + 1;
+    size_t i = agg_months_hash(muni, a, domain, b, slice, c);
+    for (; mm->slot[i]; i = (i + 1) & (2 * AGG_MONTHS_SLICES - 1))
+        if (agg_months_is(mm->slot[i], muni, domain, slice))
+            return mm->last = mm->slot[i];
     if (mm->n == AGG_MONTHS_SLICES || a + b + c > CELL_KEY_MAX)
         return NULL;
     struct agg_months_slice *e = xmalloc(sizeof(*e));
+    mm->slot[i] = e;
     memcpy(e->id, muni, a);
     memcpy(e->id + a, domain, b);
     memcpy(e->id + a + b, slice, c);
