@@ -44,9 +44,10 @@ struct store {
      * shared, a map growth exclusively: LMDB may resize the map only
      * while no transaction of the process is open. */
     pthread_rwlock_t grow_lock;
-    uint64_t resident_max;  /* store_set_resident_max(), 0: none */
-    _Atomic uint64_t reads; /* store_load() and store_put() calls */
-    _Atomic int statm_fd;   /* /proc/self/statm, opened once; -1 not yet */
+    uint64_t resident_max;      /* store_set_resident_max(), 0: none */
+    _Atomic uint64_t reads;     /* store_load() and store_put() calls */
+    _Atomic uint64_t next_look; /* reads when store_trim() looks again */
+    _Atomic int statm_fd;       /* /proc/self/statm, opened once; -1 not yet */
 };
 
 struct store_txn {
@@ -274,11 +275,12 @@ void store_txn_abort(struct store_txn **t)
     *t = NULL;
 }
 
-/* Count a read or put; every STORE_TRIM_READS-th trims (when a budget
- * is set). The loop says why when a trim fails. */
+/* Count a read or put; when a budget is set, look at the resident set
+ * once as many have passed as store_trim_below() allowed. The loop says
+ * why when a trim fails. */
 static void store_count_op(struct store *s)
 {
-    if (s->resident_max && ++s->reads % STORE_TRIM_READS == 0)
+    if (s->resident_max && ++s->reads >= s->next_look)
         (void)store_trim(s);
 }
 
@@ -536,9 +538,27 @@ int store_trim_below(struct store *s, uint64_t budget)
         if (end == p || errno)
             return -EPROTO;
     }
-    unsigned long shared = v[2];
     long page = sysconf(_SC_PAGESIZE);
-    if ((uint64_t)shared * (uint64_t)(page > 0 ? page : 4096) <= budget)
+    uint64_t psize = (uint64_t)(page > 0 ? page : 4096);
+    uint64_t file = (uint64_t)v[2] * psize;
+    uint64_t own = v[1] > v[2] ? (uint64_t)(v[1] - v[2]) * psize : 0;
+    uint64_t limit = budget;
+    if (own > STORE_OWN_MEMORY) { /* the map gets what the heap leaves */
+        uint64_t excess = own - STORE_OWN_MEMORY;
+        limit = budget > excess && budget - excess > STORE_MAP_FLOOR
+                    ? budget - excess
+                    : (budget < STORE_MAP_FLOOR ? budget : STORE_MAP_FLOOR);
+    }
+    /* the next look: sooner the nearer the limit (after a trim, the
+     * whole limit is room) */
+    uint64_t room = file <= limit ? limit - file : limit;
+    uint64_t ops = room / STORE_MAP_PER_OP;
+    if (ops < STORE_TRIM_READS_MIN)
+        ops = STORE_TRIM_READS_MIN;
+    if (ops > STORE_TRIM_READS)
+        ops = STORE_TRIM_READS;
+    s->next_look = s->reads + ops;
+    if (file <= limit)
         return 0;
     uintptr_t lo = 0, hi = 0;
     pthread_rwlock_rdlock(&s->grow_lock); /* no remap meanwhile */

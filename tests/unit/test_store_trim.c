@@ -4,7 +4,8 @@
  * trim under a small budget drops them from the process (the file-backed
  * resident pages shrink by most of the 8 MiB), every record reads back
  * unchanged afterwards, under a budget the pages fit in (or none)
- * nothing is done, and with a budget set reads trim as they go.
+ * nothing is done, and with a budget set reads trim as they go; the
+ * process's own memory past STORE_OWN_MEMORY takes from the budget.
  */
 #include "store.h"
 
@@ -119,10 +120,64 @@ static void test_trim(void **state)
     store_close(&st);
 }
 
+/* Anonymous resident bytes of this process: its own memory. */
+static uint64_t resident_own(void)
+{
+    unsigned long size, resident, shared;
+    FILE *f = fopen("/proc/self/statm", "r");
+    assert_non_null(f);
+    assert_int_equal(fscanf(f, "%lu %lu %lu", &size, &resident, &shared), 3);
+    fclose(f);
+    return (uint64_t)(resident - shared) * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* While the process's own memory passes STORE_OWN_MEMORY, the budget
+ * shrinks by the excess: with the records mapped and a budget 16 MiB
+ * above what is resident (plus any excess already there, as under
+ * AddressSanitizer), nothing is trimmed; with 32 MiB more of heap
+ * touched past STORE_OWN_MEMORY, the same budget trims; freed, it does
+ * not. */
+static void test_trim_own_memory(void **state)
+{
+    (void)state;
+    struct store *st;
+    struct store_txn *t;
+    char key[32];
+    assert_int_equal(store_open(dir, MAX_BYTES, &st), 0);
+    assert_int_equal(store_txn_begin(st, true, &t), 0);
+    for (int i = 0; i < RECORDS; i++) {
+        record_of(i, key, record);
+        assert_int_equal(
+            store_put(t, CELLMAP_CELLS, key, record, RECORD_BYTES), 0);
+    }
+    assert_int_equal(store_txn_commit(&t), 0);
+    read_all(st);
+
+    uint64_t own0 = resident_own();
+    uint64_t excess0 = own0 > STORE_OWN_MEMORY ? own0 - STORE_OWN_MEMORY : 0;
+    uint64_t budget = resident_shared() + excess0 + (UINT64_C(16) << 20);
+    assert_int_equal(store_trim_below(st, budget), 0);
+    size_t heap = (size_t)(own0 < STORE_OWN_MEMORY ? STORE_OWN_MEMORY - own0
+                                                   : 0) +
+                  (size_t)(UINT64_C(32) << 20);
+    unsigned char *own = malloc(heap);
+    assert_non_null(own);
+    memset(own, 1, heap); /* resident, not only reserved */
+    assert_int_equal(store_trim_below(st, budget), 1);
+    free(own);
+#ifndef __SANITIZE_ADDRESS__ /* its quarantine keeps freed memory */
+    read_all(st);
+    assert_int_equal(store_trim_below(st, budget), 0);
+#endif
+    store_close(&st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_trim, store_dir_setup,
+                                        store_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_trim_own_memory, store_dir_setup,
                                         store_dir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
