@@ -68,9 +68,9 @@ static void read_all(struct store *st)
     store_txn_abort(&t);
 }
 
-static void test_trim(void **state)
+/* A store in dir holding the 8 MiB of records. */
+static struct store *open_with_records(void)
 {
-    (void)state;
     struct store *st;
     struct store_txn *t;
     char key[32];
@@ -82,6 +82,13 @@ static void test_trim(void **state)
             store_put(t, CELLMAP_CELLS, key, record, RECORD_BYTES), 0);
     }
     assert_int_equal(store_txn_commit(&t), 0);
+    return st;
+}
+
+static void test_trim(void **state)
+{
+    (void)state;
+    struct store *st = open_with_records();
 
     read_all(st);
     uint64_t before = resident_shared();
@@ -140,17 +147,7 @@ static uint64_t resident_own(void)
 static void test_trim_own_memory(void **state)
 {
     (void)state;
-    struct store *st;
-    struct store_txn *t;
-    char key[32];
-    assert_int_equal(store_open(dir, MAX_BYTES, &st), 0);
-    assert_int_equal(store_txn_begin(st, true, &t), 0);
-    for (int i = 0; i < RECORDS; i++) {
-        record_of(i, key, record);
-        assert_int_equal(
-            store_put(t, CELLMAP_CELLS, key, record, RECORD_BYTES), 0);
-    }
-    assert_int_equal(store_txn_commit(&t), 0);
+    struct store *st = open_with_records();
     read_all(st);
 
     uint64_t own0 = resident_own();
