@@ -182,10 +182,9 @@ struct agg_months_slice {
 };
 
 struct agg_months {
-    struct agg_months_slice *v[AGG_MONTHS_SLICES];
-    size_t n;
+    size_t n;                      /* entries, at most AGG_MONTHS_SLICES */
     struct agg_months_slice *last; /* the one found last */
-    /* v's entries by agg_months_hash(), open addressing; a large group
+    /* the entries by agg_months_hash(), open addressing; a large group
      * has more slices than entries, and a miss must stay cheap */
     struct agg_months_slice *slot[2 * AGG_MONTHS_SLICES];
 };
@@ -207,8 +206,8 @@ void agg_months_free(struct agg_months **mm)
 {
     if (!mm || !*mm)
         return;
-    for (size_t i = 0; i < (*mm)->n; i++)
-        free((*mm)->v[i]);
+    for (size_t i = 0; i < 2 * AGG_MONTHS_SLICES; i++)
+        free((*mm)->slot[i]);
     free(*mm);
     *mm = NULL;
 }
@@ -246,7 +245,7 @@ static struct agg_months_slice *agg_months_of(struct agg_months *mm,
     e->slice = e->id + a + b;
     e->base = month - AGG_MONTHS_SPAN / 2;
     e->loaded = 0;
-    mm->v[mm->n++] = e;
+    mm->n++;
     return mm->last = e;
 }
 

@@ -545,9 +545,8 @@ int store_trim_below(struct store *s, uint64_t budget)
     uint64_t limit = budget;
     if (own > STORE_OWN_MEMORY) { /* the map gets what the heap leaves */
         uint64_t excess = own - STORE_OWN_MEMORY;
-        limit = budget > excess && budget - excess > STORE_MAP_FLOOR
-                    ? budget - excess
-                    : (budget < STORE_MAP_FLOOR ? budget : STORE_MAP_FLOOR);
+        uint64_t floor = budget < STORE_MAP_FLOOR ? budget : STORE_MAP_FLOOR;
+        limit = budget > excess + floor ? budget - excess : floor;
     }
     /* the next look: sooner the nearer the limit (after a trim, the
      * whole limit is room) */

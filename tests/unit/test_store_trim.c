@@ -9,6 +9,7 @@
  */
 #include "store.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,15 +32,22 @@
 #define RECORD_BYTES ((8 << 20) / RECORDS) /* 8 MiB in all */
 
 
-/* File-backed (and shared) resident bytes of this process. */
-static uint64_t resident_shared(void)
+/* Resident bytes of this process from /proc/self/statm: file-backed
+ * (and shared) ones when shared, else its own (anonymous) ones. */
+static uint64_t resident(bool shared)
 {
-    unsigned long size, resident, shared;
+    unsigned long size, all, file;
     FILE *f = fopen("/proc/self/statm", "r");
     assert_non_null(f);
-    assert_int_equal(fscanf(f, "%lu %lu %lu", &size, &resident, &shared), 3);
+    assert_int_equal(fscanf(f, "%lu %lu %lu", &size, &all, &file), 3);
     fclose(f);
-    return (uint64_t)shared * (uint64_t)sysconf(_SC_PAGESIZE);
+    return (uint64_t)(shared ? file : all - file) *
+           (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static uint64_t resident_shared(void)
+{
+    return resident(true);
 }
 
 static unsigned char record[RECORD_BYTES], want[RECORD_BYTES];
@@ -127,17 +135,6 @@ static void test_trim(void **state)
     store_close(&st);
 }
 
-/* Anonymous resident bytes of this process: its own memory. */
-static uint64_t resident_own(void)
-{
-    unsigned long size, resident, shared;
-    FILE *f = fopen("/proc/self/statm", "r");
-    assert_non_null(f);
-    assert_int_equal(fscanf(f, "%lu %lu %lu", &size, &resident, &shared), 3);
-    fclose(f);
-    return (uint64_t)(resident - shared) * (uint64_t)sysconf(_SC_PAGESIZE);
-}
-
 /* While the process's own memory passes STORE_OWN_MEMORY, the budget
  * shrinks by the excess: with the records mapped and a budget 16 MiB
  * above what is resident (plus any excess already there, as under
@@ -150,7 +147,7 @@ static void test_trim_own_memory(void **state)
     struct store *st = open_with_records();
     read_all(st);
 
-    uint64_t own0 = resident_own();
+    uint64_t own0 = resident(false);
     uint64_t excess0 = own0 > STORE_OWN_MEMORY ? own0 - STORE_OWN_MEMORY : 0;
     uint64_t budget = resident_shared() + excess0 + (UINT64_C(16) << 20);
     assert_int_equal(store_trim_below(st, budget), 0);
