@@ -487,11 +487,20 @@ static int query_rollup(struct answer *a, struct store_txn *t,
     int first = period_month_year(ps[0].first_month) - 1;
     int last = period_month_year(ps[n_p - 1].last_month);
     int rc = 0;
+    /* the rollup's slices all start with its first dimension and '=':
+     * only those of each period are read */
+    char sub[CELL_SLICE_MAX];
+    size_t dim = strcspn(q->rollup, ",");
+    if (dim + 2 > sizeof(sub))
+        return 0; /* no slice has so long a dimension */
+    memcpy(sub, q->rollup, dim);
+    memcpy(sub + dim, "=", 2);
     for (int y = first; y <= last && rc == 0; y++) {
         char prefix[CELL_KEY_MAX];
         snprintf(prefix, sizeof(prefix), "%s/%s/%04d", q->municipality, d->name,
                  y);
-        rc = store_scan(t, CELLMAP_CELLS, prefix, candidates_collect, &c);
+        rc = store_scan_sub(t, CELLMAP_CELLS, prefix, 3, sub,
+                            candidates_collect, &c);
     }
     bool running = false;
     for (int i = 0; i < n_p; i++)

@@ -379,6 +379,62 @@ int store_scan(struct store_txn *t, enum cellmap_db db, const char *prefix,
     return rc == MDB_NOTFOUND ? 0 : store_rc(rc);
 }
 
+/* Where key's group ends: the length up to and with its parts-th '/',
+ * or 0 when it has fewer. */
+static size_t store_group_len(const char *key, size_t klen, int parts)
+{
+    for (size_t i = 0; i < klen; i++)
+        if (key[i] == '/' && --parts == 0)
+            return i + 1;
+    return 0;
+}
+
+int store_scan_sub(struct store_txn *t, enum cellmap_db db, const char *prefix,
+                   int parts, const char *sub, store_scan_fn fn, void *ctx)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, t->s->dbi[db], &cur);
+    if (rc)
+        return store_rc(rc);
+    size_t plen = strlen(prefix), slen = strlen(sub);
+    char seek[CELL_KEY_MAX + CELL_SLICE_MAX];
+    MDB_val k = store_key(prefix), v;
+    MDB_cursor_op op = plen ? MDB_SET_RANGE : MDB_FIRST;
+    int fn_rc = 0;
+    while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+        const char *key = k.mv_data;
+        if (k.mv_size < plen || memcmp(key, prefix, plen) != 0)
+            break;
+        size_t g = store_group_len(key, k.mv_size, parts);
+        op = MDB_NEXT;
+        if (g == 0)
+            continue;
+        size_t rest = k.mv_size - g;
+        int cmp = memcmp(key + g, sub, rest < slen ? rest : slen);
+        if (cmp == 0 && rest >= slen) {
+            if ((fn_rc = fn(ctx, key, k.mv_size, v.mv_data, v.mv_size)))
+                break;
+            continue;
+        }
+        if (g + slen >= sizeof(seek))
+            continue; /* cannot seek: walk */
+        memcpy(seek, key, g);
+        if (cmp < 0 || (cmp == 0 && rest < slen)) {
+            memcpy(seek + g, sub, slen); /* before sub: to it */
+            k.mv_size = g + slen;
+        } else {
+            seek[g - 1] = '/' + 1; /* past it: past the group */
+            k.mv_size = g;
+        }
+        k.mv_data = seek;
+        op = MDB_SET_RANGE;
+    }
+    mdb_cursor_close(cur);
+    if (fn_rc)
+        return fn_rc;
+    return rc == MDB_NOTFOUND ? 0 : store_rc(rc);
+}
+
 /* store_flush()'s state: a cursor per database, opened at its first
  * record. */
 struct store_flush {

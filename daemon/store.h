@@ -89,6 +89,15 @@ typedef int (*store_scan_fn)(void *ctx, const char *key, size_t klen,
 int store_scan(struct store_txn *t, enum cellmap_db db, const char *prefix,
                store_scan_fn fn, void *ctx);
 
+/* store_scan of the keys under prefix whose part after their parts-th
+ * '/' (a cell's slice, after "muni/domain/period/") starts with sub.
+ * Keys sharing everything up to that '/' are a group; in each, a seek
+ * to sub, the matching keys, then a seek past the group, instead of a
+ * walk of every key (a rollup's slices are a few of a period's). Keys
+ * with fewer slashes are skipped. */
+int store_scan_sub(struct store_txn *t, enum cellmap_db db, const char *prefix,
+                   int parts, const char *sub, store_scan_fn fn, void *ctx);
+
 /* After STORE_EMAPFULL (no transaction open): double the map, up to the
  * maximum. 0, or STORE_EFULL when already there. */
 int store_grow(struct store *s);

@@ -1,7 +1,7 @@
 /*
  * store_dir.h — a temporary state directory for the unit tests that open
- * a real LMDB store (test_store_schema, test_store_trim): made by
- * setup, emptied of LMDB's two files and removed by teardown.
+ * a real LMDB store (test_store_schema, test_store_trim, test_store_scan):
+ * made by setup, emptied of LMDB's two files and removed by teardown.
  */
 #ifndef NYCKEL_TEST_STORE_DIR_H
 #define NYCKEL_TEST_STORE_DIR_H
