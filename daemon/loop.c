@@ -23,8 +23,10 @@
  * Checked after every ingest group and every few hundred reads and puts
  * (a look at /proc/self/statm). A trim drops every page of the map, and
  * the next lookups fault their way down the trees again: each fault
- * maps its 16 neighbours too (the kernel's fault-around), so a few
- * hundred lookups fill tens of MiB. Trimming whenever a budget of two
+ * maps its 16 neighbours too (the kernel's fault-around), or a large
+ * folio whole (store_trim_below() pages out now and then so that they
+ * come back small), so a few hundred lookups fill tens of MiB. Trimming
+ * whenever a budget of two
  * thirds was passed did so every other group of a live feed and made a
  * third of its time. So two thirds are kept once a heartbeat (queries
  * read through the map too), the whole budget at once. */

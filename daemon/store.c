@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define STORE_MAP_INITIAL (16ULL << 20) /* grows by doubling */
@@ -48,6 +49,8 @@ struct store {
     _Atomic uint64_t reads;     /* store_load() and store_put() calls */
     _Atomic uint64_t next_look; /* reads when store_trim() looks again */
     _Atomic int statm_fd;       /* /proc/self/statm, opened once; -1 not yet */
+    _Atomic int64_t paged_out;  /* CLOCK_MONOTONIC ns of the last page-out, 0 */
+    _Atomic bool no_pageout;    /* the kernel refused MADV_PAGEOUT */
 };
 
 struct store_txn {
@@ -561,6 +564,23 @@ int store_trim(struct store *s)
     return store_trim_below(s, s->resident_max);
 }
 
+/* How a trim gives the map's pages up: MADV_PAGEOUT when none has for
+ * STORE_PAGEOUT_EVERY (the first trim too), else MADV_DONTNEED. Claimed
+ * by one thread when two trim at once. */
+static int store_trim_advice(struct store *s)
+{
+    struct timespec ts;
+    if (atomic_load(&s->no_pageout) || clock_gettime(CLOCK_MONOTONIC, &ts))
+        return MADV_DONTNEED;
+    int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    int64_t last = atomic_load(&s->paged_out);
+    if (last && now - last < STORE_PAGEOUT_EVERY)
+        return MADV_DONTNEED;
+    return atomic_compare_exchange_strong(&s->paged_out, &last, now)
+               ? MADV_PAGEOUT
+               : MADV_DONTNEED;
+}
+
 int store_trim_below(struct store *s, uint64_t budget)
 {
     if (!budget)
@@ -615,13 +635,22 @@ int store_trim_below(struct store *s, uint64_t budget)
     s->next_look = s->reads + ops;
     if (file <= limit)
         return 0;
+    int advice = store_trim_advice(s);
     uintptr_t lo = 0, hi = 0;
     pthread_rwlock_rdlock(&s->grow_lock); /* no remap meanwhile */
     int rc = store_map_range(s, &lo, &hi);
-    if (rc == 0 && madvise((void *)lo, hi - lo, MADV_DONTNEED))
+    if (rc == 0 && advice == MADV_PAGEOUT &&
+        madvise((void *)lo, hi - lo, MADV_PAGEOUT)) {
+        if (errno != EINVAL && errno != EPERM)
+            rc = -errno;
+        atomic_store(&s->no_pageout, true); /* an older kernel: drop only */
+        advice = MADV_DONTNEED;
+    }
+    if (rc == 0 && advice == MADV_DONTNEED &&
+        madvise((void *)lo, hi - lo, MADV_DONTNEED))
         rc = -errno;
     pthread_rwlock_unlock(&s->grow_lock);
-    return rc ? rc : 1;
+    return rc ? rc : advice == MADV_PAGEOUT ? 2 : 1;
 }
 
 int store_usage(struct store *s, struct store_usage *u)

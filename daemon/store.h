@@ -128,11 +128,24 @@ int store_usage(struct store *s, struct store_usage *u);
  * (anonymous) memory is above STORE_OWN_MEMORY, the budget shrinks by
  * the excess, down to STORE_MAP_FLOOR: the whole resident set stays
  * near budget + STORE_OWN_MEMORY, as the peak RSS target wants (issue
- * 8: a 10 M-event backfill had a 45 MiB heap). 1 when trimmed, 0 when
- * under budget (or none is set), or a negative code.
+ * 8: a 10 M-event backfill had a 45 MiB heap).
+ *
+ * The first trim, and then one every STORE_PAGEOUT_EVERY at most, pages
+ * them out instead (MADV_PAGEOUT): the kernel also takes them out of its
+ * page cache, and they come back from the file one page at a time
+ * (MDB_NORDAHEAD). LMDB's writes leave the page cache in large folios
+ * (up to 1 MiB each here), and a fault maps a large folio whole: the
+ * random lookups of a live feed filled a 48 MiB budget within about 30
+ * groups, and after every trim the feed faulted its way down the trees
+ * again (a third of its lookups' time). Without MADV_PAGEOUT (kernels
+ * before 5.4) every trim drops.
+ *
+ * 2 when paged out, 1 when dropped, 0 when under budget (or none is
+ * set), or a negative code.
  */
 #define STORE_OWN_MEMORY (UINT64_C(40) << 20)
 #define STORE_MAP_FLOOR (UINT64_C(8) << 20)
+#define STORE_PAGEOUT_EVERY (INT64_C(5) * 1000000000) /* ns */
 int store_trim(struct store *s);
 /* The same with another budget than store_set_resident_max()'s (0:
  * none), e.g. a lower one at quiet moments. */
@@ -144,7 +157,8 @@ int store_trim_below(struct store *s, uint64_t budget);
 void store_set_resident_max(struct store *s, uint64_t bytes);
 /* Reads and puts between two such looks: as many as the room left under
  * the budget at the last look allows at STORE_MAP_PER_OP each (a read
- * that faults maps 16 pages, and a read or put touches a few), between
+ * that faults maps 16 pages or a large folio, and a read or put touches
+ * a few), between
  * STORE_TRIM_READS_MIN and STORE_TRIM_READS. A group's publishing reads
  * tens of thousands of scattered records, its commit puts thousands. */
 #define STORE_TRIM_READS 256

@@ -2,17 +2,22 @@
  * test_store_trim.c — store_trim() on a real LMDB file: after reading
  * 8 MiB of records through the map, the process has them resident; a
  * trim under a small budget drops them from the process (the file-backed
- * resident pages shrink by most of the 8 MiB), every record reads back
+ * resident pages shrink by most of the 8 MiB), the first one out of the
+ * page cache as well, the next within STORE_PAGEOUT_EVERY not (mincore),
+ * every record reads back
  * unchanged afterwards, under a budget the pages fit in (or none)
  * nothing is done, and with a budget set reads trim as they go; the
  * process's own memory past STORE_OWN_MEMORY takes from the budget.
  */
 #include "store.h"
 
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* cmocka.h needs these four before it. */
@@ -48,6 +53,31 @@ static uint64_t resident(bool shared)
 static uint64_t resident_shared(void)
 {
     return resident(true);
+}
+
+/* Bytes of the store's file in the kernel's page cache (mincore() on a
+ * mapping of this test's own, which it never reads). */
+static uint64_t page_cached(void)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/data.mdb", dir);
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    struct stat sb;
+    assert_int_equal(fstat(fd, &sb), 0);
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), n = 0;
+    size_t pages = ((size_t)sb.st_size + page - 1) / page;
+    void *map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    assert_true(map != MAP_FAILED);
+    unsigned char *vec = malloc(pages);
+    assert_non_null(vec);
+    assert_int_equal(mincore(map, (size_t)sb.st_size, vec), 0);
+    for (size_t i = 0; i < pages; i++)
+        n += vec[i] & 1;
+    free(vec);
+    munmap(map, (size_t)sb.st_size);
+    close(fd);
+    return (uint64_t)n * page;
 }
 
 static unsigned char record[RECORD_BYTES], want[RECORD_BYTES];
@@ -103,21 +133,27 @@ static void test_trim(void **state)
     assert_int_equal(store_trim(st), 0); /* no budget set */
     store_set_resident_max(st, UINT64_MAX);
     assert_int_equal(store_trim(st), 0); /* within budget */
+    uint64_t cached = page_cached();
     store_set_resident_max(st, 1);
-    assert_int_equal(store_trim(st), 1);
+    assert_int_equal(store_trim(st), 2); /* the first one pages out */
     uint64_t after = resident_shared();
     assert_true(before > after);
     assert_true(before - after >= (UINT64_C(6) << 20));
+    /* and out of the page cache too */
+    assert_true(page_cached() + (UINT64_C(6) << 20) <= cached);
 
     store_set_resident_max(st, 0);
-    read_all(st); /* the pages come back from the page cache */
+    read_all(st); /* the pages come back, from the file */
     assert_true(resident_shared() >= after + (UINT64_C(6) << 20));
+    cached = page_cached();
+    assert_true(cached >= (UINT64_C(6) << 20));
 
     /* a budget of its own (the loop's once a heartbeat) */
     assert_int_equal(store_trim_below(st, 0), 0); /* none */
     assert_int_equal(store_trim_below(st, UINT64_MAX), 0);
-    assert_int_equal(store_trim_below(st, 1), 1);
+    assert_int_equal(store_trim_below(st, 1), 1); /* within 5 s: drops */
     assert_true(resident_shared() + (UINT64_C(6) << 20) <= before);
+    assert_true(page_cached() + (UINT64_C(1) << 20) >= cached); /* kept */
     read_all(st);
 
     /* with a budget, reads trim as they go: reads are counted from the
@@ -157,7 +193,7 @@ static void test_trim_own_memory(void **state)
     unsigned char *own = malloc(heap);
     assert_non_null(own);
     memset(own, 1, heap); /* resident, not only reserved */
-    assert_int_equal(store_trim_below(st, budget), 1);
+    assert_int_equal(store_trim_below(st, budget), 2); /* its first */
     free(own);
 #ifndef __SANITIZE_ADDRESS__ /* its quarantine keeps freed memory */
     read_all(st);
