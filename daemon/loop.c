@@ -26,10 +26,10 @@
  * maps its 16 neighbours too (the kernel's fault-around), or a large
  * folio whole (store_trim_below() pages out now and then so that they
  * come back small), so a few hundred lookups fill tens of MiB. Trimming
- * whenever a budget of two
- * thirds was passed did so every other group of a live feed and made a
- * third of its time. So two thirds are kept once a heartbeat (queries
- * read through the map too), the whole budget at once. */
+ * whenever a budget of two thirds was passed did so every other group
+ * of a live feed and made a third of its time. So two thirds are kept
+ * once a heartbeat (queries read through the map too), the whole budget
+ * at once. */
 static uint64_t loop_map_resident_beat(uint64_t budget)
 {
     return budget / 3 * 2;

@@ -358,30 +358,6 @@ int store_seq_put(struct store_txn *t, uint64_t seq)
     return rc;
 }
 
-int store_scan(struct store_txn *t, enum cellmap_db db, const char *prefix,
-               store_scan_fn fn, void *ctx)
-{
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(t->txn, t->s->dbi[db], &cur);
-    if (rc)
-        return store_rc(rc);
-    size_t plen = strlen(prefix);
-    MDB_val k = store_key(prefix), v;
-    MDB_cursor_op op = plen ? MDB_SET_RANGE : MDB_FIRST;
-    int fn_rc = 0;
-    while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
-        op = MDB_NEXT;
-        if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
-            break;
-        if ((fn_rc = fn(ctx, k.mv_data, k.mv_size, v.mv_data, v.mv_size)))
-            break;
-    }
-    mdb_cursor_close(cur);
-    if (fn_rc)
-        return fn_rc;
-    return rc == MDB_NOTFOUND ? 0 : store_rc(rc);
-}
-
 /* Where key's group ends: the length up to and with its parts-th '/',
  * or 0 when it has fewer. */
 static size_t store_group_len(const char *key, size_t klen, int parts)
@@ -392,14 +368,17 @@ static size_t store_group_len(const char *key, size_t klen, int parts)
     return 0;
 }
 
-int store_scan_sub(struct store_txn *t, enum cellmap_db db, const char *prefix,
-                   int parts, const char *sub, store_scan_fn fn, void *ctx)
+/* store_scan_sub(), and with sub NULL store_scan(): every key under
+ * prefix. */
+static int store_scan_keys(struct store_txn *t, enum cellmap_db db,
+                           const char *prefix, int parts, const char *sub,
+                           store_scan_fn fn, void *ctx)
 {
     MDB_cursor *cur;
     int rc = mdb_cursor_open(t->txn, t->s->dbi[db], &cur);
     if (rc)
         return store_rc(rc);
-    size_t plen = strlen(prefix), slen = strlen(sub);
+    size_t plen = strlen(prefix), slen = sub ? strlen(sub) : 0;
     char seek[CELL_KEY_MAX + CELL_SLICE_MAX];
     MDB_val k = store_key(prefix), v;
     MDB_cursor_op op = plen ? MDB_SET_RANGE : MDB_FIRST;
@@ -408,8 +387,13 @@ int store_scan_sub(struct store_txn *t, enum cellmap_db db, const char *prefix,
         const char *key = k.mv_data;
         if (k.mv_size < plen || memcmp(key, prefix, plen) != 0)
             break;
-        size_t g = store_group_len(key, k.mv_size, parts);
         op = MDB_NEXT;
+        if (!sub) {
+            if ((fn_rc = fn(ctx, key, k.mv_size, v.mv_data, v.mv_size)))
+                break;
+            continue;
+        }
+        size_t g = store_group_len(key, k.mv_size, parts);
         if (g == 0)
             continue;
         size_t rest = k.mv_size - g;
@@ -436,6 +420,18 @@ int store_scan_sub(struct store_txn *t, enum cellmap_db db, const char *prefix,
     if (fn_rc)
         return fn_rc;
     return rc == MDB_NOTFOUND ? 0 : store_rc(rc);
+}
+
+int store_scan(struct store_txn *t, enum cellmap_db db, const char *prefix,
+               store_scan_fn fn, void *ctx)
+{
+    return store_scan_keys(t, db, prefix, 0, NULL, fn, ctx);
+}
+
+int store_scan_sub(struct store_txn *t, enum cellmap_db db, const char *prefix,
+                   int parts, const char *sub, store_scan_fn fn, void *ctx)
+{
+    return store_scan_keys(t, db, prefix, parts, sub, fn, ctx);
 }
 
 /* store_flush()'s state: a cursor per database, opened at its first

@@ -158,9 +158,9 @@ void store_set_resident_max(struct store *s, uint64_t bytes);
 /* Reads and puts between two such looks: as many as the room left under
  * the budget at the last look allows at STORE_MAP_PER_OP each (a read
  * that faults maps 16 pages or a large folio, and a read or put touches
- * a few), between
- * STORE_TRIM_READS_MIN and STORE_TRIM_READS. A group's publishing reads
- * tens of thousands of scattered records, its commit puts thousands. */
+ * a few), between STORE_TRIM_READS_MIN and STORE_TRIM_READS. A group's
+ * publishing reads tens of thousands of scattered records, its commit
+ * puts thousands. */
 #define STORE_TRIM_READS 256
 #define STORE_TRIM_READS_MIN 16
 #define STORE_MAP_PER_OP (UINT64_C(256) << 10)

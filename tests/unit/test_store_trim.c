@@ -4,9 +4,8 @@
  * trim under a small budget drops them from the process (the file-backed
  * resident pages shrink by most of the 8 MiB), the first one out of the
  * page cache as well, the next within STORE_PAGEOUT_EVERY not (mincore),
- * every record reads back
- * unchanged afterwards, under a budget the pages fit in (or none)
- * nothing is done, and with a budget set reads trim as they go; the
+ * every record reads back unchanged afterwards, under a budget the pages
+ * fit in (or none) nothing is done, and with a budget set reads trim as they go; the
  * process's own memory past STORE_OWN_MEMORY takes from the budget.
  */
 #include "store.h"
