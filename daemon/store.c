@@ -637,10 +637,9 @@ int store_trim_below(struct store *s, uint64_t budget)
     int rc = store_map_range(s, &lo, &hi);
     if (rc == 0 && advice == MADV_PAGEOUT &&
         madvise((void *)lo, hi - lo, MADV_PAGEOUT)) {
-        if (errno != EINVAL && errno != EPERM)
-            rc = -errno;
-        atomic_store(&s->no_pageout, true); /* an older kernel: drop only */
-        advice = MADV_DONTNEED;
+        if (errno == EINVAL || errno == EPERM) /* an older kernel */
+            atomic_store(&s->no_pageout, true);
+        advice = MADV_DONTNEED; /* this time at least */
     }
     if (rc == 0 && advice == MADV_DONTNEED &&
         madvise((void *)lo, hi - lo, MADV_DONTNEED))
